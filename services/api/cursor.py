@@ -1,0 +1,31 @@
+"""Opaque pagination cursors: URL-safe base64 of a small JSON list, validated on the way in."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import orjson
+from fastapi import HTTPException, status
+
+
+def encode_cursor(*values: int | float) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(values))).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, arity: int) -> list[int | float]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeEncodeError, orjson.JSONDecodeError):
+        values = None
+    if (
+        not isinstance(values, list)
+        or len(values) != arity
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    ):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "invalid cursor: pass back the next_cursor value of a previous page unchanged",
+        )
+    return values

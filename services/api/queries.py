@@ -1,0 +1,130 @@
+"""Read queries over the enriched store. Every list is keyset-paginated on an indexed order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from shared.aliases import AliasTable, alias_key
+from shared.models import Article, ArticleEntity, Entity, EntityAlias
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    entity: str | None = None
+    entity_type: str | None = None
+    min_salience: float | None = None
+    source: str | None = None
+    status: str | None = None
+    published_from: datetime | None = None
+    published_to: datetime | None = None
+
+
+def resolve_entity_ids(
+    session: Session, *, name: str, label: str | None, aliases: AliasTable
+) -> list[int]:
+    """Entities a consumer means by `name`: its canonical form, known aliases, seen surface forms."""
+    keys = {alias_key(name)}
+    if (canonical := aliases.lookup(name)) is not None:
+        keys.add(alias_key(canonical.name))
+    by_name = select(Entity.id).where(col(Entity.name_key).in_(keys))
+    by_alias = select(EntityAlias.entity_id).where(col(EntityAlias.alias_key).in_(keys))
+    query = select(Entity.id).where(
+        or_(col(Entity.id).in_(by_name), col(Entity.id).in_(by_alias))
+    )
+    if label:
+        query = query.where(Entity.label == label)
+    return list(session.exec(query))
+
+
+def list_articles(
+    session: Session,
+    *,
+    filters: ArticleFilter,
+    aliases: AliasTable,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[Article]:
+    query = select(Article)
+    if filters.entity is not None or filters.entity_type is not None:
+        mentions = select(ArticleEntity.article_id)
+        if filters.entity is not None:
+            ids = resolve_entity_ids(
+                session, name=filters.entity, label=filters.entity_type, aliases=aliases
+            )
+            if not ids:
+                return []
+            mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
+        else:
+            mentions = mentions.join(Entity, Entity.id == ArticleEntity.entity_id).where(
+                Entity.label == filters.entity_type
+            )
+        if filters.min_salience is not None:
+            mentions = mentions.where(ArticleEntity.salience >= filters.min_salience)
+        query = query.where(col(Article.id).in_(mentions))
+    if filters.source is not None:
+        query = query.where(Article.source == filters.source)
+    if filters.status is not None:
+        query = query.where(Article.status == filters.status)
+    if filters.published_from is not None:
+        query = query.where(col(Article.published_at) >= filters.published_from)
+    if filters.published_to is not None:
+        query = query.where(col(Article.published_at) < filters.published_to)
+    if before_id is not None:
+        query = query.where(col(Article.id) < before_id)
+    return session.exec(query.order_by(col(Article.id).desc()).limit(limit)).all()
+
+
+def feed_page(session: Session, *, after: int, limit: int) -> Sequence[Article]:
+    query = (
+        select(Article)
+        .where(col(Article.feed_seq) > after)
+        .order_by(col(Article.feed_seq))
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def list_entities(
+    session: Session,
+    *,
+    label: str | None,
+    name: str | None,
+    aliases: AliasTable,
+    after: tuple[int, int] | None,
+    limit: int,
+) -> Sequence[Entity]:
+    """Entities mentioned by at least one article, most mentioned first."""
+    query = select(Entity).where(Entity.article_count > 0)
+    if label:
+        query = query.where(Entity.label == label)
+    if name:
+        ids = resolve_entity_ids(session, name=name, label=label, aliases=aliases)
+        query = query.where(col(Entity.id).in_(ids))
+    if after is not None:
+        count, entity_id = after
+        query = query.where(
+            or_(
+                Entity.article_count < count,
+                (Entity.article_count == count) & (col(Entity.id) > entity_id),
+            )
+        )
+    query = query.order_by(col(Entity.article_count).desc(), col(Entity.id)).limit(limit)
+    return session.exec(query).all()
+
+
+def aliases_of(session: Session, entity_ids: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {i: [] for i in entity_ids}
+    if entity_ids:
+        rows = session.exec(
+            select(EntityAlias.entity_id, EntityAlias.alias_key)
+            .where(col(EntityAlias.entity_id).in_(entity_ids))
+            .order_by(EntityAlias.alias_key)
+        )
+        for entity_id, key in rows:
+            found[entity_id].append(key)
+    return found

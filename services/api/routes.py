@@ -1,0 +1,173 @@
+"""Read endpoints: articles, entities, the change feed. Thin: queries live in queries.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from sqlmodel import Session
+
+from services.api.cursor import decode_cursor, encode_cursor
+from services.api.queries import (
+    ArticleFilter,
+    aliases_of,
+    feed_page,
+    list_articles,
+    list_entities,
+)
+from shared.aliases import AliasTable
+from shared.db import get_read_session
+from shared.models import Article
+from shared.schemas import (
+    ArticleDetail,
+    ArticleEntityOut,
+    ArticlePage,
+    ArticleSummary,
+    EntityOut,
+    EntityPage,
+    FeedItem,
+    FeedPage,
+)
+
+router = APIRouter(prefix="/v1")
+
+SessionDep = Annotated[Session, Depends(get_read_session)]
+StatusName = Literal["pending", "queued", "enriched", "failed"]
+EntityLabel = Annotated[str, Query(pattern=r"^[A-Z_]{2,16}$", description="e.g. PERSON, ORG, GPE")]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+
+
+def get_aliases(request: Request) -> AliasTable:
+    return request.app.state.aliases
+
+
+AliasesDep = Annotated[AliasTable, Depends(get_aliases)]
+
+
+def _summary(article: Article) -> ArticleSummary:
+    return ArticleSummary.model_validate(
+        {
+            "id": article.id,
+            "status": article.status,
+            "source": article.source,
+            "external_id": article.external_id,
+            "title": article.title,
+            "url": article.url,
+            "published_at": article.published_at,
+            "created_at": article.created_at,
+            "enriched_at": article.enriched_at,
+            "feed_seq": article.feed_seq,
+            "language": article.detected_language or article.language,
+            "error": article.error,
+        }
+    )
+
+
+def _entities(article: Article, *, with_mentions: bool) -> list[ArticleEntityOut]:
+    stored: list[dict[str, Any]] = (article.enrichment or {}).get("entities", [])
+    return [
+        ArticleEntityOut.model_validate(e if with_mentions else {**e, "mentions": []})
+        for e in stored
+    ]
+
+
+@router.get("/articles/{article_id}", response_model=ArticleDetail, summary="One article")
+def get_article(article_id: int, session: SessionDep) -> ArticleDetail:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")
+    enrichment = article.enrichment or {}
+    return ArticleDetail.model_validate(
+        {
+            **_summary(article).model_dump(),
+            "content_type": article.content_type,
+            "attempts": article.attempts,
+            "raw": article.raw,
+            "source_text": enrichment.get("source_text"),
+            "clean_text": article.clean_text,
+            "removals": enrichment.get("removals", []),
+            "credits": enrichment.get("credits", []),
+            "entities": _entities(article, with_mentions=True),
+            "metadata": enrichment.get("metadata", {}),
+            "stats": enrichment.get("stats", {}),
+        }
+    )
+
+
+@router.get("/articles", response_model=ArticlePage, summary="Find articles, newest first")
+def find_articles(
+    session: SessionDep,
+    aliases: AliasesDep,
+    entity: Annotated[str | None, Query(min_length=1, max_length=300,
+                                        description="Entity name or alias, e.g. Putin or U.S.")] = None,
+    entity_type: EntityLabel | None = None,
+    about: Annotated[bool, Query(description="Only articles where the entity is salient "
+                                             "(salience >= min_salience)")] = False,
+    min_salience: Annotated[float, Query(ge=0, le=1)] = 0.5,
+    source: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    status_: Annotated[StatusName | None, Query(alias="status")] = None,
+    published_from: datetime | None = None,
+    published_to: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ArticlePage:
+    before_id = int(decode_cursor(cursor, arity=1)[0]) if cursor else None
+    filters = ArticleFilter(
+        entity=entity,
+        entity_type=entity_type,
+        min_salience=min_salience if about else None,
+        source=source,
+        status=status_,
+        published_from=published_from,
+        published_to=published_to,
+    )
+    rows = list_articles(
+        session, filters=filters, aliases=aliases, before_id=before_id, limit=limit + 1
+    )
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].id or 0) if len(rows) > limit else None
+    return ArticlePage(items=[_summary(a) for a in page], next_cursor=next_cursor)
+
+
+@router.get("/feed", response_model=FeedPage, summary="Enriched articles in the order they became available")
+def read_feed(
+    session: SessionDep,
+    after: Annotated[str, Query(pattern=r"^\d{1,18}$",
+                                description="Feed position already seen; 0 for the start")] = "0",
+    limit: Limit = 100,
+) -> FeedPage:
+    rows = feed_page(session, after=int(after), limit=limit)
+    items = [
+        FeedItem(seq=a.feed_seq or 0, article=_summary(a), entities=_entities(a, with_mentions=False))
+        for a in rows
+    ]
+    return FeedPage(items=items, next_after=str(items[-1].seq if items else int(after)))
+
+
+@router.get("/entities", response_model=EntityPage, summary="Entities by how many articles mention them")
+def find_entities(
+    session: SessionDep,
+    aliases: AliasesDep,
+    type_: Annotated[EntityLabel | None, Query(alias="type")] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=300)] = None,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> EntityPage:
+    after = None
+    if cursor:
+        count, entity_id = decode_cursor(cursor, arity=2)
+        after = (int(count), int(entity_id))
+    rows = list_entities(session, label=type_, name=name, aliases=aliases, after=after,
+                         limit=limit + 1)
+    page = rows[:limit]
+    known = aliases_of(session, [e.id for e in page if e.id is not None])
+    items = [
+        EntityOut(id=e.id or 0, name=e.name, label=e.label, article_count=e.article_count,
+                  aliases=known.get(e.id or 0, []))
+        for e in page
+    ]
+    next_cursor = (
+        encode_cursor(page[-1].article_count, page[-1].id or 0) if len(rows) > limit else None
+    )
+    return EntityPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,86 @@
+"""The pipeline: extract -> clean -> strip boilerplate -> tag entities -> canonicalise -> stats.
+
+Pure: everything it needs (rules, aliases, the loaded model) is passed in. `enrich_many` streams
+several documents' paragraphs through one `nlp.pipe`, which is how workers and benchmarks batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from services.enrich.pipeline.boilerplate import RuleSet, Stripped, strip_boilerplate
+from services.enrich.pipeline.canonical import canonicalise
+from services.enrich.pipeline.clean import clean_text
+from services.enrich.pipeline.document import EnrichedDocument, Extracted, SubmittedDocument
+from services.enrich.pipeline.entities import tag_texts
+from services.enrich.pipeline.extract import extract_html
+from services.enrich.pipeline.stats import compute_stats
+from services.enrich.pipeline.textmap import TextMap
+from shared.aliases import AliasTable
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    rules: RuleSet
+    aliases: AliasTable
+    nlp: Any  # a loaded spaCy Language with the NER component
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    document: SubmittedDocument
+    extracted: Extracted
+    stripped: Stripped
+
+
+def _prepare(document: SubmittedDocument, config: PipelineConfig) -> _Prepared:
+    if document.html is not None:
+        extracted = extract_html(document.html)
+    else:
+        extracted = Extracted(text=document.text or "")
+    cleaned = clean_text(TextMap.identity(extracted.text))
+    stripped = strip_boilerplate(cleaned, config.rules.for_source(document.source))
+    return _Prepared(document, extracted, stripped)
+
+
+def enrich(document: SubmittedDocument, config: PipelineConfig) -> EnrichedDocument:
+    return enrich_many([document], config)[0]
+
+
+def enrich_many(
+    documents: Sequence[SubmittedDocument], config: PipelineConfig
+) -> list[EnrichedDocument]:
+    prepared = [_prepare(d, config) for d in documents]
+    mentions = tag_texts(config.nlp, [p.stripped.text.text for p in prepared])
+    return [_finish(p, found, config) for p, found in zip(prepared, mentions, strict=True)]
+
+
+def _finish(prepared: _Prepared, found: list[Any], config: PipelineConfig) -> EnrichedDocument:
+    text = prepared.stripped.text
+    entities = canonicalise(found, text=text, aliases=config.aliases)
+    extracted = prepared.extracted
+    metadata = {
+        k: v
+        for k, v in (("title", extracted.title), ("author", extracted.author), ("date", extracted.date))
+        if v
+    }
+    return EnrichedDocument(
+        clean_text=text.text,
+        source_text=extracted.text,
+        removals=prepared.stripped.removals,
+        credits=prepared.stripped.credits,
+        entities=entities,
+        language=prepared.document.language,
+        language_confidence=None,
+        entities_skipped_reason=None,
+        metadata=metadata,
+        stats=compute_stats(
+            source_text=extracted.text,
+            clean_text=text.text,
+            removals=prepared.stripped.removals,
+            credits=prepared.stripped.credits,
+            entities=entities,
+        ),
+    )

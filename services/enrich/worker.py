@@ -1,0 +1,81 @@
+"""The enrichment worker: a Celery app with one thin task, `enrich.article`.
+
+The spaCy model is loaded once in the parent before the pool forks (shared copy-on-write);
+each child drops any database connections it inherited.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, Task, signals
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from services.enrich.config import load_pipeline_config
+from services.enrich.pipeline import PipelineConfig
+from services.enrich.processing import process_article
+from shared.celery_app import ENRICH_TASK, make_celery
+from shared.db import dispose_engine, get_engine
+from shared.settings import Settings, get_settings
+
+log = logging.getLogger("wirefeed.worker")
+
+
+class _Runtime:
+    """What the task needs at run time, filled once per worker (before the fork)."""
+
+    config: PipelineConfig | None = None
+
+    def pipeline(self, settings: Settings) -> PipelineConfig:
+        if self.config is None:
+            self.config = load_pipeline_config(settings)
+        return self.config
+
+
+runtime = _Runtime()
+
+
+def create_worker_app(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    app = make_celery(settings)
+
+    @app.task(
+        name=ENRICH_TASK,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=settings.task_max_attempts,
+    )
+    def enrich_article(self: Task, article_id: int) -> str:
+        try:
+            outcome = process_article(
+                article_id=article_id,
+                engine=get_engine(),
+                config=runtime.pipeline(settings),
+                max_attempts=settings.task_max_attempts,
+            )
+        except (OperationalError, DBAPIError) as exc:
+            # The database is unreachable or busy: back off and try again, a bounded number of
+            # times; past that the relay re-sends the article once it has waited long enough.
+            countdown = min(2 ** self.request.retries, settings.task_retry_backoff_max)
+            log.warning(
+                "database error, retrying",
+                extra={"article_id": article_id, "task_id": self.request.id,
+                       "retry": self.request.retries + 1, "countdown": countdown,
+                       "error": f"{type(exc).__name__}"},
+            )
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        return outcome.value
+
+    return app
+
+
+@signals.worker_init.connect
+def _load_model_before_fork(**_: Any) -> None:
+    runtime.pipeline(get_settings())
+
+
+@signals.worker_process_init.connect
+def _fresh_connections_in_child(**_: Any) -> None:
+    dispose_engine()

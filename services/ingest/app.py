@@ -1,0 +1,38 @@
+"""The ingest service: producers POST articles here (default 127.0.0.1:8001)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.ingest.routes import router
+from shared.celery_app import make_celery
+from shared.db import get_engine
+from shared.health import health_router
+from shared.settings import get_settings
+
+
+def create_app() -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.celery = make_celery(get_settings())
+        yield
+        app.state.celery.close()
+
+    app = FastAPI(
+        title="wirefeed ingest",
+        version="0.1.0",
+        description="Submit raw articles (text or HTML, singly or in batches) for enrichment.",
+        lifespan=lifespan,
+    )
+
+    def broker_ping() -> None:
+        # The broker being down does not make ingest unready: articles wait for the relay.
+        with app.state.celery.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=1)
+
+    app.include_router(router)
+    app.include_router(health_router(engine=get_engine, extra={"broker": broker_ping}))
+    return app

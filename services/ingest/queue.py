@@ -1,0 +1,52 @@
+"""Hand stored articles to the broker, by task name, after their rows are committed.
+
+If the broker is unreachable the rows stay `pending` and the relay sends them later: producers
+still get their 202, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from celery import Celery
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from shared.celery_app import ENRICH_QUEUE, ENRICH_TASK
+from shared.models import Article, ArticleStatus, utcnow
+
+log = logging.getLogger("wirefeed.queue")
+
+
+def enqueue_articles(*, engine: Engine, celery: Celery, article_ids: Sequence[int]) -> list[int]:
+    """Send one task per id; mark the sent ones queued. Returns the ids that were sent."""
+    sent: list[int] = []
+    for article_id in article_ids:
+        try:
+            celery.send_task(ENRICH_TASK, args=[article_id], queue=ENRICH_QUEUE)
+        except Exception as exc:  # broker down: leave the rest pending for the relay
+            log.warning(
+                "broker unreachable; left for the relay",
+                extra={"article_id": article_id, "pending": len(article_ids) - len(sent),
+                       "error": f"{type(exc).__name__}: {exc}"},
+            )
+            break
+        sent.append(article_id)
+    if sent:
+        mark_queued(engine=engine, article_ids=sent)
+    return sent
+
+
+def mark_queued(*, engine: Engine, article_ids: Sequence[int]) -> None:
+    now = utcnow()
+    with Session(engine) as session:
+        # Only pending or queued rows: a fast worker may already have enriched the article.
+        session.exec(
+            update(Article)
+            .where(Article.id.in_(article_ids))
+            .where(Article.status.in_([ArticleStatus.pending, ArticleStatus.queued]))
+            .values(status=ArticleStatus.queued, queued_at=now, updated_at=now)
+        )
+        session.commit()

@@ -1,0 +1,40 @@
+"""The Celery app every process shares. Tasks are called by name, never imported across services."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from shared.settings import Settings
+
+ENRICH_TASK = "enrich.article"
+ENRICH_QUEUE = "enrich"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("wirefeed", broker=settings.broker_url)
+    app.conf.update(
+        # At-least-once: ack after the task ran; a worker killed mid-task gets it redelivered.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=ENRICH_QUEUE,
+        task_routes={ENRICH_TASK: {"queue": ENRICH_QUEUE}},
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        result_backend=None,
+        broker_connection_retry_on_startup=True,
+        # Producers must not hang when the broker is down: the relay re-sends later.
+        broker_connection_timeout=2.0,
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            "socket_connect_timeout": 2.0,
+            "socket_timeout": 10.0,
+        },
+        task_publish_retry=True,
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        broker_pool_limit=10,
+    )
+    return app

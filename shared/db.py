@@ -1,0 +1,95 @@
+"""The one engine factory and session helpers.
+
+SQLite (embedded default) is opened in WAL mode with a busy timeout, and every transaction starts
+with BEGIN IMMEDIATE: several processes write to the same file, and a deferred transaction that
+reads then writes would fail with "database is locked" instead of waiting its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+from shared.settings import get_settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine for `url`. `read_only` engines (the read API) skip SQLite's write lock."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _make_sqlite_engine(url, read_only=read_only, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_engine(url, **kwargs)
+
+
+def _make_sqlite_engine(url: str, *, read_only: bool, **kwargs: Any) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **kwargs,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@lru_cache
+def get_engine() -> Engine:
+    return make_engine(get_settings().effective_database_url)
+
+
+@lru_cache
+def get_read_engine() -> Engine:
+    return make_engine(get_settings().effective_database_url, read_only=True)
+
+
+def dispose_engine() -> None:
+    """Drop pooled connections inherited across a fork; the child opens its own."""
+    for factory in (get_engine, get_read_engine):
+        if factory.cache_info().currsize:
+            factory().dispose(close=False)
+
+
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency for the write side: one session per request."""
+    with Session(get_engine()) as session:
+        yield session
+
+
+def get_read_session() -> Iterator[Session]:
+    """FastAPI dependency for the read API."""
+    with Session(get_read_engine()) as session:
+        yield session

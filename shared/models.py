@@ -1,0 +1,114 @@
+"""The stored shape of wirefeed: articles (their own outbox), entities, aliases, feed counter.
+
+Schema changes go through Alembic (wirefeed/migrations); these classes are the source it is
+checked against (tests/integration/test_migrations.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# JSONB on PostgreSQL, JSON text on SQLite.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ArticleStatus(StrEnum):
+    pending = "pending"  # stored, not yet handed to the broker
+    queued = "queued"  # handed to the broker at least once
+    enriched = "enriched"
+    failed = "failed"  # gave up: `error` says why
+
+
+class ArticleBase(SQLModel):
+    source: str | None = Field(default=None, max_length=200, index=True)
+    external_id: str | None = Field(default=None, max_length=500)
+    title: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    language: str | None = Field(default=None, max_length=16)
+    published_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), index=True)
+    )
+
+
+class Article(ArticleBase, table=True):
+    __tablename__ = "article"
+    __table_args__ = (Index("ix_article_status_updated", "status", "updated_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # "ext:<source>\x1f<external_id>" or "sha:<content hash>": one unique key for both dedupe rules.
+    dedupe_key: str = Field(max_length=600, unique=True)
+    content_type: str = Field(max_length=8)  # "text" | "html" | "url"
+    raw: str = Field(sa_type=Text)  # exactly as submitted (text or HTML); empty for url-only
+    status: str = Field(default=ArticleStatus.pending, max_length=16)
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    queued_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    enriched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    # Position in the change feed, handed out inside the committing transaction (see enrich/store).
+    feed_seq: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True))
+    clean_text: str | None = Field(default=None, sa_type=Text)
+    detected_language: str | None = Field(default=None, max_length=16)
+    # Everything else the pipeline produced: removals, credits, entities with mentions, stats.
+    enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+
+
+class Entity(SQLModel, table=True):
+    """A canonical entity, shared across articles."""
+
+    __tablename__ = "entity"
+    __table_args__ = (
+        Index("uq_entity_key_label", "name_key", "label", unique=True),
+        Index("ix_entity_popularity", "article_count", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=300)
+    name_key: str = Field(max_length=300)  # casefolded name, what lookups compare
+    label: str = Field(max_length=16, index=True)
+    # Kept by the enrichment write so listing entities never counts the join table.
+    article_count: int = 0
+
+
+class EntityAlias(SQLModel, table=True):
+    """Every surface form seen for an entity, so a search for "Putin" finds "Vladimir Putin"."""
+
+    __tablename__ = "entity_alias"
+
+    alias_key: str = Field(max_length=300, primary_key=True)
+    entity_id: int = Field(foreign_key="entity.id", primary_key=True, index=True)
+
+
+class ArticleEntity(SQLModel, table=True):
+    __tablename__ = "article_entity"
+    __table_args__ = (Index("ix_article_entity_entity_article", "entity_id", "article_id"),)
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    entity_id: int = Field(foreign_key="entity.id", primary_key=True)
+    mention_count: int
+    first_offset: int
+    salience: float
+
+
+class FeedCounter(SQLModel, table=True):
+    """A single row whose value is the last feed position handed out."""
+
+    __tablename__ = "feed_counter"
+
+    id: int = Field(default=1, primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger)

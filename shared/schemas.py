@@ -1,0 +1,190 @@
+"""Request and response shapes shared by the services (the wire contract)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\x00) characters")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything wirefeed stores is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Body = Annotated[str, AfterValidator(_no_nul), AfterValidator(_not_blank)]
+ShortText = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_no_nul)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(
+    lambda v: _as_utc(v).isoformat().replace("+00:00", "Z"), return_type=str
+)]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+class ArticleIn(BaseModel):
+    """One article from a producer: exactly one of `text` or `html`."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    text: Body | None = Field(default=None, description="Plain text; paragraphs on separate lines.")
+    html: Body | None = Field(default=None, description="A whole page or fragment; main text is extracted.")
+    title: ShortText | None = None
+    source: Key | None = Field(default=None, description="Publisher or feed name, e.g. a domain.")
+    url: HttpUrl | None = None
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_no_nul)] | None = Field(
+        default=None, description="The producer's own id; with `source` it identifies duplicates."
+    )
+    published_at: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with a timezone, e.g. 2025-06-04T12:00:00Z."
+    )
+    language: LanguageTag | None = Field(default=None, description="BCP 47 tag if known, e.g. en.")
+
+    @model_validator(mode="after")
+    def _exactly_one_body(self) -> ArticleIn:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("give exactly one of 'text' or 'html'")
+        return self
+
+    @property
+    def body(self) -> str:
+        return self.text if self.text is not None else self.html or ""
+
+
+class IngestResult(BaseModel):
+    id: int
+    status: str
+    duplicate: bool = False
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    ok: bool
+    result: IngestResult | None = None
+    error: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: int
+    items: list[BatchItemResult]
+
+
+# ---- read side ----------------------------------------------------------------------------
+
+
+class MentionOut(BaseModel):
+    text: str
+    label: str
+    model_label: str
+    start: int
+    end: int
+    raw_start: int
+    raw_end: int
+
+
+class ArticleEntityOut(BaseModel):
+    id: int | None = None
+    name: str
+    label: str
+    count: int
+    first_offset: int
+    salience: float
+    aliases: list[str] = []
+    mentions: list[MentionOut] = []
+
+
+class RemovalOut(BaseModel):
+    rule: str
+    text: str
+    raw_start: int
+    raw_end: int
+
+
+class CreditOut(BaseModel):
+    text: str
+    raw_start: int
+    raw_end: int
+
+
+class ArticleSummary(BaseModel):
+    id: int
+    status: Literal["pending", "queued", "enriched", "failed"]
+    source: str | None
+    external_id: str | None
+    title: str | None
+    url: str | None
+    published_at: UtcDatetime | None
+    created_at: UtcDatetime
+    enriched_at: UtcDatetime | None
+    feed_seq: int | None
+    language: str | None
+    error: str | None
+
+
+class ArticleDetail(ArticleSummary):
+    content_type: str
+    attempts: int
+    raw: str
+    source_text: str | None = Field(
+        default=None, description="For HTML: the extracted text that raw offsets point into."
+    )
+    clean_text: str | None
+    removals: list[RemovalOut] = []
+    credits: list[CreditOut] = []
+    entities: list[ArticleEntityOut] = []
+    metadata: dict[str, Any] = {}
+    stats: dict[str, Any] = {}
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleSummary]
+    next_cursor: str | None
+
+
+class FeedItem(BaseModel):
+    seq: int
+    article: ArticleSummary
+    entities: list[ArticleEntityOut]
+
+
+class FeedPage(BaseModel):
+    items: list[FeedItem]
+    next_after: str = Field(description="Pass as `after` to continue; unchanged when nothing is new.")
+
+
+class EntityOut(BaseModel):
+    id: int
+    name: str
+    label: str
+    article_count: int
+    aliases: list[str]
+
+
+class EntityPage(BaseModel):
+    items: list[EntityOut]
+    next_cursor: str | None

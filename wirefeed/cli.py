@@ -1,0 +1,155 @@
+"""The `wirefeed` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from shared.logging import configure_logging
+from shared.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if args.service == "ingest":
+        host, port, factory = settings.ingest_host, settings.ingest_port, "services.ingest.app:create_app"
+    else:
+        host, port, factory = settings.api_host, settings.api_port, "services.api.app:create_app"
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=args.host or host,
+        port=args.port or port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from services.enrich.worker import create_worker_app
+
+    argv = [
+        "worker",
+        "--queues", "enrich",
+        "--hostname", f"enrich-{os.getpid()}@%h",
+        "--loglevel", get_settings().log_level,
+        "--without-gossip",
+        "--without-mingle",
+        "--pool", args.pool,
+    ]
+    if args.concurrency:
+        argv += ["--concurrency", str(args.concurrency)]
+    if args.max_tasks_per_child:
+        argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
+    create_worker_app().worker_main(argv)
+    return 0
+
+
+def _relay(_: argparse.Namespace) -> int:
+    from services.ingest.relay import run_relay
+    from shared.celery_app import make_celery
+    from shared.db import get_engine
+
+    settings = get_settings()
+    try:
+        run_relay(engine=get_engine(), celery=make_celery(settings), settings=settings)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    from wirefeed.migrate import upgrade
+
+    upgrade(get_settings().effective_database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from wirefeed.up import run_up
+
+    return run_up(get_settings(), seeds=args.seeds, worker_concurrency=args.concurrency)
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from wirefeed.ingest_client import ingest_paths
+
+    settings = get_settings()
+    token = args.token or os.environ.get("WIREFEED_TOKEN")
+    totals = ingest_paths(args.paths, base_url=args.url or settings.effective_ingest_url,
+                         token=token, progress=not args.quiet)
+    print(f"accepted {totals['accepted']}, duplicates {totals['duplicates']}, "
+          f"rejected {totals['rejected']}")
+    return 1 if totals["rejected"] else 0
+
+
+def _enrich(args: argparse.Namespace) -> int:
+    from wirefeed.enrich_cli import run_enrich
+
+    html = args.html or (args.file != "-" and Path(args.file).suffix.lower() in {".html", ".htm"})
+    if args.file == "-":
+        return run_enrich(sys.stdin, sys.stdout.buffer, html=html, ndjson=args.ndjson,
+                          settings=get_settings())
+    with open(args.file, encoding="utf-8") as source:
+        return run_enrich(source, sys.stdout.buffer, html=html, ndjson=args.ndjson,
+                          settings=get_settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wirefeed", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run everything on this machine (embedded defaults)")
+    up.add_argument("--seeds", type=Path, default=Path("seeds"), help="articles to load at start")
+    up.add_argument("--concurrency", type=int, default=None, help="worker processes")
+    up.set_defaults(run=_up)
+
+    serve = commands.add_parser("serve", help="run one HTTP service")
+    serve.add_argument("service", choices=["ingest", "api"])
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=None)
+    serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser("worker", help="run an enrichment worker (Celery)")
+    worker.add_argument("--concurrency", type=int, default=None)
+    worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
+    worker.add_argument("--max-tasks-per-child", type=int, default=None)
+    worker.set_defaults(run=_worker)
+
+    commands.add_parser("relay", help="re-send articles left pending or lost").set_defaults(run=_relay)
+    commands.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
+
+    ingest = commands.add_parser("ingest", help="post text/HTML/JSON/NDJSON files")
+    ingest.add_argument("paths", nargs="+", type=Path)
+    ingest.add_argument("--url", help="ingest service base URL")
+    ingest.add_argument("--token", help="ingest API key (or WIREFEED_TOKEN)")
+    ingest.add_argument("--quiet", action="store_true")
+    ingest.set_defaults(run=_ingest)
+
+    enrich = commands.add_parser("enrich", help="run the pipeline in-process, print JSON")
+    enrich.add_argument("file", help="a file, or - for standard input")
+    enrich.add_argument("--html", action="store_true", help="input is HTML")
+    enrich.add_argument("--ndjson", action="store_true",
+                        help="one JSON object per line ({'text'|'html', ...}); one result per line")
+    enrich.set_defaults(run=_enrich)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
