@@ -7,7 +7,6 @@ from celery import Celery
 from shared.settings import Settings
 
 ENRICH_TASK = "enrich.article"
-ENRICH_QUEUE = "enrich"
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -17,8 +16,8 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue=ENRICH_QUEUE,
-        task_routes={ENRICH_TASK: {"queue": ENRICH_QUEUE}},
+        task_default_queue=settings.task_queue,
+        task_routes={ENRICH_TASK: {"queue": settings.task_queue}},
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,

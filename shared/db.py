@@ -76,11 +76,12 @@ def get_read_engine() -> Engine:
     return make_engine(get_settings().effective_database_url, read_only=True)
 
 
-def dispose_engine() -> None:
-    """Drop pooled connections inherited across a fork; the child opens its own."""
+def dispose_engine(*, close: bool = False) -> None:
+    """Drop pooled connections. After a fork (the default) they belong to the parent, so they
+    are only forgotten, not closed; `close=True` closes them, for a process shutting down."""
     for factory in (get_engine, get_read_engine):
         if factory.cache_info().currsize:
-            factory().dispose(close=False)
+            factory().dispose(close=close)
 
 
 def get_session() -> Iterator[Session]:

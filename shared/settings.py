@@ -26,6 +26,7 @@ class Settings(BaseSettings):
         "server instead when WIREFEED_BROKER_URL is not set.",
     )
     embedded_broker_port: int = 6390
+    task_queue: str = Field(default="enrich", description="Broker queue the enrich tasks use.")
 
     # HTTP services.
     ingest_host: str = "127.0.0.1"

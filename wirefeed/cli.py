@@ -37,7 +37,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     argv = [
         "worker",
-        "--queues", "enrich",
+        "--queues", get_settings().task_queue,
         "--hostname", f"enrich-{os.getpid()}@%h",
         "--loglevel", get_settings().log_level,
         "--without-gossip",

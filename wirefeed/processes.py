@@ -25,15 +25,19 @@ def _die_with_parent() -> None:
 
 def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None,
           log_path: Path | None = None) -> subprocess.Popen[bytes]:
-    output = open(log_path, "ab") if log_path else None  # noqa: SIM115 (owned by the child)
-    return subprocess.Popen(
-        list(argv),
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT if output else None,
-        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
-        start_new_session=True,  # Ctrl-C reaches `wirefeed up` only; it stops children in order
-    )
+    output = open(log_path, "ab") if log_path else None  # noqa: SIM115 (closed below)
+    try:
+        return subprocess.Popen(
+            list(argv),
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            start_new_session=True,  # Ctrl-C reaches `wirefeed up` only; it stops children in order
+        )
+    finally:
+        if output is not None:
+            output.close()  # the child holds its own copy of the descriptor
 
 
 def stop(process: subprocess.Popen[bytes], *, timeout: float = 15.0) -> None:

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from services.api.routes import router
 from shared.aliases import load_aliases
@@ -26,7 +25,6 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Read enriched articles: filter by entity, follow the change feed.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.include_router(router)
     app.include_router(health_router(engine=get_read_engine))

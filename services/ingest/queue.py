@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from shared.celery_app import ENRICH_QUEUE, ENRICH_TASK
+from shared.celery_app import ENRICH_TASK
 from shared.models import Article, ArticleStatus, utcnow
 
 log = logging.getLogger("wirefeed.queue")
@@ -25,7 +25,7 @@ def enqueue_articles(*, engine: Engine, celery: Celery, article_ids: Sequence[in
     sent: list[int] = []
     for article_id in article_ids:
         try:
-            celery.send_task(ENRICH_TASK, args=[article_id], queue=ENRICH_QUEUE)
+            celery.send_task(ENRICH_TASK, args=[article_id])  # routed to settings.task_queue
         except Exception as exc:  # broker down: leave the rest pending for the relay
             log.warning(
                 "broker unreachable; left for the relay",

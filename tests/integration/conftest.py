@@ -1,0 +1,57 @@
+"""Integration fixtures: each test runs against both the embedded default (SQLite + Valkey) and
+the production components (PostgreSQL + Redis), with a real worker process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.processes import Proc, start_worker
+from tests.support.services import (
+    Backend,
+    drop_database,
+    embedded_backend,
+    production_backend,
+)
+from tests.support.stack import Stack, reset_store, running_stack
+from wirefeed.migrate import upgrade
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session", params=["embedded", "production"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    if request.param == "embedded":
+        chosen = embedded_backend(tmp_path_factory.mktemp("embedded"))
+    else:
+        chosen = production_backend()
+    try:
+        upgrade(chosen.database_url)
+        yield chosen
+    finally:
+        chosen.close()
+        if chosen.database_url.startswith("postgresql"):
+            drop_database(chosen.database_url)
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def worker(backend: Backend, log_dir: Path) -> Iterator[Proc]:
+    proc = start_worker(backend, log_dir, concurrency=1)
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def stack(backend: Backend, worker: Proc, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """Clean store and queue, in-process ingest + API, the session's worker consuming."""
+    with running_stack(backend, monkeypatch) as running:
+        reset_store(running.engine)
+        backend.flush_broker()
+        yield running

@@ -1,0 +1,83 @@
+"""In-process ingest and API apps (FastAPI TestClient) over a real database and broker, next to
+a real worker process. Settings come from the environment, as in production."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from shared import db
+from shared.settings import get_settings
+from tests.support.services import Backend
+
+TABLES = ("article_entity", "entity_alias", "entity", "article")
+
+
+def clear_cached_settings() -> None:
+    db.dispose_engine(close=True)
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    db.get_read_engine.cache_clear()
+
+
+def reset_store(engine: Engine) -> None:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+        connection.execute(text("UPDATE feed_counter SET value = 0"))
+
+
+@dataclass
+class Stack:
+    backend: Backend
+    ingest: TestClient
+    api: TestClient
+    engine: Engine
+
+    def post(self, article: dict[str, Any]) -> dict[str, Any]:
+        response = self.ingest.post("/v1/articles", json=article)
+        assert response.status_code == 202, response.text
+        return response.json()
+
+    def article(self, article_id: int) -> dict[str, Any]:
+        response = self.api.get(f"/v1/articles/{article_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_final(self, article_id: int, timeout: float = 60.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            record = self.article(article_id)
+            if record["status"] in ("enriched", "failed"):
+                return record
+            time.sleep(0.1)
+        raise AssertionError(f"article {article_id} not final after {timeout}s: {record['status']}")
+
+
+@contextmanager
+def running_stack(backend: Backend, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterator[Stack]:
+    from services.api.app import create_app as create_api
+    from services.ingest.app import create_app as create_ingest
+
+    monkeypatch.setenv("WIREFEED_DATABASE_URL", backend.database_url)
+    monkeypatch.setenv("WIREFEED_BROKER_URL", backend.broker_url)
+    monkeypatch.setenv("WIREFEED_TASK_QUEUE", backend.queue)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    clear_cached_settings()
+    try:
+        with TestClient(create_ingest()) as ingest, TestClient(create_api()) as api:
+            yield Stack(backend, ingest, api, db.get_engine())
+    finally:
+        clear_cached_settings()
