@@ -10,7 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 
-def health_router(*, engine: Callable[[], Engine], extra: dict[str, Callable[[], None]] | None = None) -> APIRouter:
+def health_router(
+    *, engine: Callable[[], Engine], extra: dict[str, Callable[[], None]] | None = None
+) -> APIRouter:
     """`/healthz`: the process answers. `/readyz`: the database answers (and any `extra` check)."""
     router = APIRouter(tags=["health"])
 

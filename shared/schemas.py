@@ -38,9 +38,11 @@ def _as_utc(value: datetime) -> datetime:
 Body = Annotated[str, AfterValidator(_no_nul), AfterValidator(_not_blank)]
 ShortText = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_no_nul)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc), PlainSerializer(
-    lambda v: _as_utc(v).isoformat().replace("+00:00", "Z"), return_type=str
-)]
+UtcDatetime = Annotated[
+    datetime,
+    AfterValidator(_as_utc),
+    PlainSerializer(lambda v: _as_utc(v).isoformat().replace("+00:00", "Z"), return_type=str),
+]
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
 
@@ -50,11 +52,16 @@ class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
     text: Body | None = Field(default=None, description="Plain text; paragraphs on separate lines.")
-    html: Body | None = Field(default=None, description="A whole page or fragment; main text is extracted.")
+    html: Body | None = Field(
+        default=None, description="A whole page or fragment; main text is extracted."
+    )
     title: ShortText | None = None
     source: Key | None = Field(default=None, description="Publisher or feed name, e.g. a domain.")
     url: HttpUrl | None = None
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_no_nul)] | None = Field(
+    external_id: (
+        Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_no_nul)]
+        | None
+    ) = Field(
         default=None, description="The producer's own id; with `source` it identifies duplicates."
     )
     published_at: AwareDatetime | None = Field(
@@ -174,7 +181,9 @@ class FeedItem(BaseModel):
 
 class FeedPage(BaseModel):
     items: list[FeedItem]
-    next_after: str = Field(description="Pass as `after` to continue; unchanged when nothing is new.")
+    next_after: str = Field(
+        description="Pass as `after` to continue; unchanged when nothing is new."
+    )
 
 
 class EntityOut(BaseModel):

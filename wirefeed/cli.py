@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -16,7 +17,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if args.service == "ingest":
-        host, port, factory = settings.ingest_host, settings.ingest_port, "services.ingest.app:create_app"
+        host, port, factory = (
+            settings.ingest_host,
+            settings.ingest_port,
+            "services.ingest.app:create_app",
+        )
     else:
         host, port, factory = settings.api_host, settings.api_port, "services.api.app:create_app"
     uvicorn.run(
@@ -37,12 +42,16 @@ def _worker(args: argparse.Namespace) -> int:
 
     argv = [
         "worker",
-        "--queues", get_settings().task_queue,
-        "--hostname", f"enrich-{os.getpid()}@%h",
-        "--loglevel", get_settings().log_level,
+        "--queues",
+        get_settings().task_queue,
+        "--hostname",
+        f"enrich-{os.getpid()}@%h",
+        "--loglevel",
+        get_settings().log_level,
         "--without-gossip",
         "--without-mingle",
-        "--pool", args.pool,
+        "--pool",
+        args.pool,
     ]
     if args.concurrency:
         argv += ["--concurrency", str(args.concurrency)]
@@ -58,10 +67,8 @@ def _relay(_: argparse.Namespace) -> int:
     from shared.db import get_engine
 
     settings = get_settings()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run_relay(engine=get_engine(), celery=make_celery(settings), settings=settings)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -84,10 +91,16 @@ def _ingest(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     token = args.token or os.environ.get("WIREFEED_TOKEN")
-    totals = ingest_paths(args.paths, base_url=args.url or settings.effective_ingest_url,
-                         token=token, progress=not args.quiet)
-    print(f"accepted {totals['accepted']}, duplicates {totals['duplicates']}, "
-          f"rejected {totals['rejected']}")
+    totals = ingest_paths(
+        args.paths,
+        base_url=args.url or settings.effective_ingest_url,
+        token=token,
+        progress=not args.quiet,
+    )
+    print(
+        f"accepted {totals['accepted']}, duplicates {totals['duplicates']}, "
+        f"rejected {totals['rejected']}"
+    )
     return 1 if totals["rejected"] else 0
 
 
@@ -96,11 +109,13 @@ def _enrich(args: argparse.Namespace) -> int:
 
     html = args.html or (args.file != "-" and Path(args.file).suffix.lower() in {".html", ".htm"})
     if args.file == "-":
-        return run_enrich(sys.stdin, sys.stdout.buffer, html=html, ndjson=args.ndjson,
-                          settings=get_settings())
+        return run_enrich(
+            sys.stdin, sys.stdout.buffer, html=html, ndjson=args.ndjson, settings=get_settings()
+        )
     with open(args.file, encoding="utf-8") as source:
-        return run_enrich(source, sys.stdout.buffer, html=html, ndjson=args.ndjson,
-                          settings=get_settings())
+        return run_enrich(
+            source, sys.stdout.buffer, html=html, ndjson=args.ndjson, settings=get_settings()
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--max-tasks-per-child", type=int, default=None)
     worker.set_defaults(run=_worker)
 
-    commands.add_parser("relay", help="re-send articles left pending or lost").set_defaults(run=_relay)
+    commands.add_parser("relay", help="re-send articles left pending or lost").set_defaults(
+        run=_relay
+    )
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
 
     ingest = commands.add_parser("ingest", help="post text/HTML/JSON/NDJSON files")
@@ -138,8 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     enrich = commands.add_parser("enrich", help="run the pipeline in-process, print JSON")
     enrich.add_argument("file", help="a file, or - for standard input")
     enrich.add_argument("--html", action="store_true", help="input is HTML")
-    enrich.add_argument("--ndjson", action="store_true",
-                        help="one JSON object per line ({'text'|'html', ...}); one result per line")
+    enrich.add_argument(
+        "--ndjson",
+        action="store_true",
+        help="one JSON object per line ({'text'|'html', ...}); one result per line",
+    )
     enrich.set_defaults(run=_enrich)
     return parser
 

@@ -38,8 +38,9 @@ def _records(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | Exception]
             yield number, exc
 
 
-def _enrich_batch(batch: list[tuple[int, dict[str, Any]]], config: PipelineConfig
-                  ) -> list[dict[str, Any]]:
+def _enrich_batch(
+    batch: list[tuple[int, dict[str, Any]]], config: PipelineConfig
+) -> list[dict[str, Any]]:
     """The whole batch through one nlp.pipe; if one document is bad, each on its own."""
     try:
         documents = [_document(record) for _, record in batch]
@@ -59,8 +60,9 @@ def _output(record: dict[str, Any], enriched: dict[str, Any]) -> dict[str, Any]:
     return {"id": record["id"], **enriched} if "id" in record else enriched
 
 
-def run_enrich(source: IO[str], out: IO[bytes], *, html: bool, ndjson: bool,
-               settings: Settings) -> int:
+def run_enrich(
+    source: IO[str], out: IO[bytes], *, html: bool, ndjson: bool, settings: Settings
+) -> int:
     config = load_pipeline_config(settings)
     if not ndjson:
         content = source.read()
@@ -69,26 +71,30 @@ def run_enrich(source: IO[str], out: IO[bytes], *, html: bool, ndjson: bool,
         out.write(b"\n")
         return 0
     failures = 0
-    batch: list[tuple[int, dict[str, Any]]] = []
+    pending: list[tuple[int, dict[str, Any] | Exception]] = []
 
     def flush() -> None:
+        """Enrich the valid records together; write every result in input order."""
         nonlocal failures
-        for result in _enrich_batch(batch, config):
+        valid = [(n, r) for n, r in pending if not isinstance(r, Exception)]
+        enriched = iter(_enrich_batch(valid, config)) if valid else iter(())
+        for number, record in pending:
+            result = (
+                {"line": number, "error": str(record)}
+                if isinstance(record, Exception)
+                else next(enriched)
+            )
             failures += "error" in result
             out.write(orjson.dumps(result) + b"\n")
-        batch.clear()
+        pending.clear()
 
     for number, record in _records(source):
-        if isinstance(record, Exception):
-            failures += 1
-            out.write(orjson.dumps({"line": number, "error": str(record)}) + b"\n")
-            continue
-        if html and "text" in record and "html" not in record:
+        if html and isinstance(record, dict) and "text" in record and "html" not in record:
             record = {**record, "html": record.pop("text")}
-        batch.append((number, record))
-        if len(batch) == NDJSON_BATCH:
+        pending.append((number, record))
+        if len(pending) == NDJSON_BATCH:
             flush()
-    if batch:
+    if pending:
         flush()
     out.flush()
     if failures:

@@ -20,7 +20,9 @@ NDJSON_SUFFIXES = {".ndjson", ".jsonl"}
 def _files(paths: Iterable[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
         else:
             yield path
 
@@ -52,15 +54,17 @@ def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[s
         yield batch
 
 
-def ingest_paths(paths: list[Path], *, base_url: str, token: str | None = None,
-                 progress: bool = True) -> dict[str, int]:
+def ingest_paths(
+    paths: list[Path], *, base_url: str, token: str | None = None, progress: bool = True
+) -> dict[str, int]:
     """Post every article found; returns counts of accepted, duplicate and rejected items."""
     totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     articles = (a for f in _files(paths) for a in articles_from(f))
-    with httpx.Client(base_url=base_url, headers=headers, timeout=60.0) as client, tqdm(
-        unit="article", disable=not progress, desc="ingest"
-    ) as bar:
+    with (
+        httpx.Client(base_url=base_url, headers=headers, timeout=60.0) as client,
+        tqdm(unit="article", disable=not progress, desc="ingest") as bar,
+    ):
         for batch in _batches(articles, BATCH_SIZE):
             response = client.post("/v1/articles/batch", json=batch)
             if response.status_code not in (202, 207, 422):
@@ -69,14 +73,18 @@ def ingest_paths(paths: list[Path], *, base_url: str, token: str | None = None,
             if response.status_code == 422:
                 totals["rejected"] += len(batch)
                 for item in body.get("detail", []):
-                    tqdm.write(f"rejected item {item.get('index')}: {item.get('error')} "
-                               f"{item.get('errors', '')}")
+                    tqdm.write(
+                        f"rejected item {item.get('index')}: {item.get('error')} "
+                        f"{item.get('errors', '')}"
+                    )
             else:
                 for key in totals:
                     totals[key] += body[key]
                 for item in body["items"]:
                     if not item["ok"]:
-                        tqdm.write(f"rejected item {item['index']}: {item['error']} "
-                                   f"{item.get('errors') or ''}")
+                        tqdm.write(
+                            f"rejected item {item['index']}: {item['error']} "
+                            f"{item.get('errors') or ''}"
+                        )
             bar.update(len(batch))
     return totals

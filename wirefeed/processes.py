@@ -23,8 +23,9 @@ def _die_with_parent() -> None:
         pass
 
 
-def spawn(argv: Sequence[str], *, env: dict[str, str] | None = None,
-          log_path: Path | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    argv: Sequence[str], *, env: dict[str, str] | None = None, log_path: Path | None = None
+) -> subprocess.Popen[bytes]:
     output = open(log_path, "ab") if log_path else None  # noqa: SIM115 (closed below)
     try:
         return subprocess.Popen(

@@ -33,7 +33,9 @@ def _raise_stop(signum: int, _frame: FrameType | None) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], name: str, timeout: float = 90.0) -> None:
+def _wait_ready(
+    url: str, process: subprocess.Popen[bytes], name: str, timeout: float = 90.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -88,7 +90,8 @@ def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | 
         print(
             f"wirefeed is up\n"
             f"  ingest  {ingest_url}   (POST /v1/articles, docs at {ingest_url}/docs)\n"
-            f"  api     {api_url}   (GET /v1/articles, /v1/feed, /v1/entities; docs at {api_url}/docs)\n"
+            f"  api     {api_url}   (GET /v1/articles, /v1/feed, /v1/entities; "
+            f"docs at {api_url}/docs)\n"
             f"  broker  {env['WIREFEED_BROKER_URL']}\n"
             f"  store   {database_url}\n"
             f"  logs    {logs}\n"
@@ -111,7 +114,7 @@ def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | 
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         # Front to back: stop taking articles first, the broker last.
-        for name, process in reversed(children):
+        for _, process in reversed(children):
             stop(process)
         (data_dir / "broker.pid").unlink(missing_ok=True)
         print("stopped", flush=True)

@@ -27,15 +27,13 @@ class ArticleFilter:
 def resolve_entity_ids(
     session: Session, *, name: str, label: str | None, aliases: AliasTable
 ) -> list[int]:
-    """Entities a consumer means by `name`: its canonical form, known aliases, seen surface forms."""
+    """The entities a consumer means by `name`: canonical form, known aliases, seen surfaces."""
     keys = {alias_key(name)}
     if (canonical := aliases.lookup(name)) is not None:
         keys.add(alias_key(canonical.name))
     by_name = select(Entity.id).where(col(Entity.name_key).in_(keys))
     by_alias = select(EntityAlias.entity_id).where(col(EntityAlias.alias_key).in_(keys))
-    query = select(Entity.id).where(
-        or_(col(Entity.id).in_(by_name), col(Entity.id).in_(by_alias))
-    )
+    query = select(Entity.id).where(or_(col(Entity.id).in_(by_name), col(Entity.id).in_(by_alias)))
     if label:
         query = query.where(Entity.label == label)
     return list(session.exec(query))

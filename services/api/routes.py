@@ -99,11 +99,15 @@ def get_article(article_id: int, session: SessionDep) -> ArticleDetail:
 def find_articles(
     session: SessionDep,
     aliases: AliasesDep,
-    entity: Annotated[str | None, Query(min_length=1, max_length=300,
-                                        description="Entity name or alias, e.g. Putin or U.S.")] = None,
+    entity: Annotated[
+        str | None,
+        Query(min_length=1, max_length=300, description="Entity name or alias, e.g. Putin or U.S."),
+    ] = None,
     entity_type: EntityLabel | None = None,
-    about: Annotated[bool, Query(description="Only articles where the entity is salient "
-                                             "(salience >= min_salience)")] = False,
+    about: Annotated[
+        bool,
+        Query(description="Only articles where the entity is salient (salience >= min_salience)"),
+    ] = False,
     min_salience: Annotated[float, Query(ge=0, le=1)] = 0.5,
     source: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     status_: Annotated[StatusName | None, Query(alias="status")] = None,
@@ -130,22 +134,29 @@ def find_articles(
     return ArticlePage(items=[_summary(a) for a in page], next_cursor=next_cursor)
 
 
-@router.get("/feed", response_model=FeedPage, summary="Enriched articles in the order they became available")
+@router.get(
+    "/feed", response_model=FeedPage, summary="Enriched articles in the order they became available"
+)
 def read_feed(
     session: SessionDep,
-    after: Annotated[str, Query(pattern=r"^\d{1,18}$",
-                                description="Feed position already seen; 0 for the start")] = "0",
+    after: Annotated[
+        str, Query(pattern=r"^\d{1,18}$", description="Feed position already seen; 0 for the start")
+    ] = "0",
     limit: Limit = 100,
 ) -> FeedPage:
     rows = feed_page(session, after=int(after), limit=limit)
     items = [
-        FeedItem(seq=a.feed_seq or 0, article=_summary(a), entities=_entities(a, with_mentions=False))
+        FeedItem(
+            seq=a.feed_seq or 0, article=_summary(a), entities=_entities(a, with_mentions=False)
+        )
         for a in rows
     ]
     return FeedPage(items=items, next_after=str(items[-1].seq if items else int(after)))
 
 
-@router.get("/entities", response_model=EntityPage, summary="Entities by how many articles mention them")
+@router.get(
+    "/entities", response_model=EntityPage, summary="Entities by how many articles mention them"
+)
 def find_entities(
     session: SessionDep,
     aliases: AliasesDep,
@@ -158,13 +169,19 @@ def find_entities(
     if cursor:
         count, entity_id = decode_cursor(cursor, arity=2)
         after = (int(count), int(entity_id))
-    rows = list_entities(session, label=type_, name=name, aliases=aliases, after=after,
-                         limit=limit + 1)
+    rows = list_entities(
+        session, label=type_, name=name, aliases=aliases, after=after, limit=limit + 1
+    )
     page = rows[:limit]
     known = aliases_of(session, [e.id for e in page if e.id is not None])
     items = [
-        EntityOut(id=e.id or 0, name=e.name, label=e.label, article_count=e.article_count,
-                  aliases=known.get(e.id or 0, []))
+        EntityOut(
+            id=e.id or 0,
+            name=e.name,
+            label=e.label,
+            article_count=e.article_count,
+            aliases=known.get(e.id or 0, []),
+        )
         for e in page
     ]
     next_cursor = (

@@ -29,8 +29,11 @@ def enqueue_articles(*, engine: Engine, celery: Celery, article_ids: Sequence[in
         except Exception as exc:  # broker down: leave the rest pending for the relay
             log.warning(
                 "broker unreachable; left for the relay",
-                extra={"article_id": article_id, "pending": len(article_ids) - len(sent),
-                       "error": f"{type(exc).__name__}: {exc}"},
+                extra={
+                    "article_id": article_id,
+                    "pending": len(article_ids) - len(sent),
+                    "error": f"{type(exc).__name__}: {exc}",
+                },
             )
             break
         sent.append(article_id)

@@ -63,8 +63,9 @@ def relay_once(*, engine: Engine, celery: Celery, settings: Settings) -> int:
             return resent  # broker still down, or nothing more to do
 
 
-def run_relay(*, engine: Engine, celery: Celery, settings: Settings,
-              stop: threading.Event | None = None) -> None:
+def run_relay(
+    *, engine: Engine, celery: Celery, settings: Settings, stop: threading.Event | None = None
+) -> None:
     stop = stop or threading.Event()
     log.info("relay started", extra={"interval": settings.relay_interval})
     while not stop.is_set():

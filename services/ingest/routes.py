@@ -71,9 +71,7 @@ def _validation_detail(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def _store_and_queue(
-    items: list[ArticleIn], *, engine: Engine, celery: Celery
-) -> list[Stored]:
+def _store_and_queue(items: list[ArticleIn], *, engine: Engine, celery: Celery) -> list[Stored]:
     with Session(engine) as session:
         stored = store_articles(session=session, items=items)
     fresh = [s.id for s in stored if not s.duplicate]
@@ -99,6 +97,11 @@ async def post_article(
     if kind not in JSON_TYPES:
         raise unsupported(kind, JSON_TYPES)
     payload = parse_json(await read_body(request, limit=settings.max_body_bytes))
+    if not isinstance(payload, dict):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "body must be a JSON object (one article); post arrays to /v1/articles/batch",
+        )
     try:
         item = ArticleIn.model_validate(payload)
     except ValidationError as exc:
@@ -179,7 +182,9 @@ async def post_batch(
             results[index] = BatchItemResult(
                 index=index,
                 ok=True,
-                result=IngestResult(id=outcome.id, status=outcome.status, duplicate=outcome.duplicate),
+                result=IngestResult(
+                    id=outcome.id, status=outcome.status, duplicate=outcome.duplicate
+                ),
             )
     items = [r for r in results if r is not None]
     if not valid:

@@ -27,11 +27,11 @@ def test_seed_article_comes_back_enriched(stack: Stack) -> None:
     assert {r["rule"] for r in record["removals"]} == {"read-also"}
     assert [r["text"] for r in record["removals"]] == GOLD["boilerplate_lines"]
     for removal in record["removals"]:
-        assert SEED[removal["raw_start"]:removal["raw_end"]] == removal["text"]
+        assert SEED[removal["raw_start"] : removal["raw_end"]] == removal["text"]
     for entity in record["entities"]:
         for mention in entity["mentions"]:
-            assert record["clean_text"][mention["start"]:mention["end"]] == mention["text"]
-            assert SEED[mention["raw_start"]:mention["raw_end"]] == mention["text"]
+            assert record["clean_text"][mention["start"] : mention["end"]] == mention["text"]
+            assert SEED[mention["raw_start"] : mention["raw_end"]] == mention["text"]
     assert record["feed_seq"] == 1
 
 
@@ -59,11 +59,13 @@ def test_html_article_is_extracted_then_enriched(stack: Stack) -> None:
     source_text = record["source_text"]
     for entity in record["entities"]:
         for mention in entity["mentions"]:
-            assert source_text[mention["raw_start"]:mention["raw_end"]] == mention["text"]
+            assert source_text[mention["raw_start"] : mention["raw_end"]] == mention["text"]
 
 
 def test_duplicates_return_the_existing_article(stack: Stack) -> None:
-    first = stack.post({"text": "Berlin hosted the summit on Tuesday.", "source": "a", "external_id": "x1"})
+    first = stack.post(
+        {"text": "Berlin hosted the summit on Tuesday.", "source": "a", "external_id": "x1"}
+    )
     again = stack.post({"text": "Different text, same id.", "source": "a", "external_id": "x1"})
     assert again == {**again, "id": first["id"], "duplicate": True}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -39,7 +40,10 @@ class Proc:
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "wirefeed.cli", *argv],
-            env=env, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -51,19 +55,22 @@ class Proc:
         return self.log_path.read_text(errors="replace")
 
     def wait_for_log(self, needle: str, timeout: float = 60.0) -> None:
-        wait_until(lambda: needle in self.log() or self.process.poll() is not None, timeout,
-                   f"{self.name} to log {needle!r}")
+        wait_until(
+            lambda: needle in self.log() or self.process.poll() is not None,
+            timeout,
+            f"{self.name} to log {needle!r}",
+        )
         if needle not in self.log():
-            raise AssertionError(f"{self.name} exited ({self.process.returncode}):\n{self.log()[-3000:]}")
+            raise AssertionError(
+                f"{self.name} exited ({self.process.returncode}):\n{self.log()[-3000:]}"
+            )
 
     def send_signal(self, sig: int) -> None:
         os.kill(self.process.pid, sig)
 
     def kill_group(self, sig: int = signal.SIGKILL) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def stop(self, timeout: float = 20.0) -> None:
         if self.process.poll() is None:
@@ -76,18 +83,28 @@ class Proc:
         self._log.close()
 
 
-def start_worker(backend: Backend, log_dir: Path, *, concurrency: int = 1,
-                 pool: str = "prefork", **env: str) -> Proc:
-    proc = Proc("worker", ["worker", "--concurrency", str(concurrency), "--pool", pool],
-                backend_env(backend, **env), log_dir)
+def start_worker(
+    backend: Backend, log_dir: Path, *, concurrency: int = 1, pool: str = "prefork", **env: str
+) -> Proc:
+    proc = Proc(
+        "worker",
+        ["worker", "--concurrency", str(concurrency), "--pool", pool],
+        backend_env(backend, **env),
+        log_dir,
+    )
     proc.wait_for_log(" ready.", timeout=120)
     return proc
 
 
 def start_service(backend: Backend, log_dir: Path, service: str, port: int, **env: str) -> Proc:
-    proc = Proc(service, ["serve", service, "--port", str(port)], backend_env(backend, **env), log_dir)
-    wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz") or proc.process.poll() is not None,
-               60, f"{service} on port {port}")
+    proc = Proc(
+        service, ["serve", service, "--port", str(port)], backend_env(backend, **env), log_dir
+    )
+    wait_until(
+        lambda: _answers(f"http://127.0.0.1:{port}/healthz") or proc.process.poll() is not None,
+        60,
+        f"{service} on port {port}",
+    )
     if proc.process.poll() is not None:
         raise AssertionError(f"{service} exited:\n{proc.log()[-3000:]}")
     return proc
@@ -100,7 +117,9 @@ def _answers(url: str) -> bool:
         return False
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.1
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

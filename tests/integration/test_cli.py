@@ -1,0 +1,129 @@
+"""The `wirefeed` command: offline enrichment, and `wirefeed up` running the whole system."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.processes import REPO, wait_until
+from tests.support.services import free_port
+
+SEED = REPO / "seeds" / "000_f0d86fc9665b4378.txt"
+GOLD = json.loads((REPO / "tests" / "data" / "seed_gold.json").read_text())
+
+
+def _wirefeed(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "wirefeed.cli", *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_enrich_prints_the_enriched_record() -> None:
+    done = _wirefeed("enrich", str(SEED))
+    assert done.returncode == 0, done.stderr.decode()
+    record = json.loads(done.stdout)
+    names = {e["name"] for e in record["entities"]}
+    assert set(GOLD["must_have_minimum"]) <= names
+    assert "Read also" not in record["clean_text"]
+
+
+def test_enrich_ndjson_streams_one_result_per_line() -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "Angela Merkel spoke in Berlin."}),
+        "not json",
+        json.dumps(
+            {
+                "id": "c",
+                "html": "<html><body><article><p>"
+                + "Tokyo and Osaka voted. " * 10
+                + "</p></article></body></html>",
+            }
+        ),
+    ]
+    done = _wirefeed("enrich", "--ndjson", "-", stdin="\n".join(lines).encode())
+    assert done.returncode == 1  # one line failed, and says so
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r.get("id") for r in results] == ["a", None, "c"]  # input order kept
+    assert "Berlin" in {e["name"] for e in results[0]["entities"]}
+    assert results[1]["line"] == 2 and "error" in results[1]
+    assert "Tokyo" in {e["name"] for e in results[2]["entities"]}
+
+
+def test_up_serves_both_services_and_stops_cleanly(tmp_path: Path) -> None:
+    ingest_port, api_port, broker_port = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREFEED_")}
+    env.update(
+        WIREFEED_DATA_DIR=str(tmp_path / "var"),
+        WIREFEED_INGEST_PORT=str(ingest_port),
+        WIREFEED_API_PORT=str(api_port),
+        WIREFEED_EMBEDDED_BROKER_PORT=str(broker_port),
+        PYTHONUNBUFFERED="1",
+    )
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
+    up = subprocess.Popen(
+        [sys.executable, "-m", "wirefeed.cli", "up", "--concurrency", "1"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_until(
+            lambda: (
+                b"wirefeed is up" in (tmp_path / "up.log").read_bytes() or up.poll() is not None
+            ),
+            180,
+            "wirefeed up",
+        )
+        output = (tmp_path / "up.log").read_text()
+        assert "wirefeed is up" in output, output[-3000:]
+        assert "seeds from seeds: {'accepted': 1" in output
+
+        api = f"http://127.0.0.1:{api_port}"
+        wait_until(
+            lambda: httpx.get(f"{api}/v1/feed").json()["items"] != [], 60, "seed in the feed"
+        )
+        seed_id = httpx.get(f"{api}/v1/feed").json()["items"][0]["article"]["id"]
+        record = httpx.get(f"{api}/v1/articles/{seed_id}").json()
+        assert record["status"] == "enriched"
+        assert set(GOLD["must_have_minimum"]) <= {e["name"] for e in record["entities"]}
+
+        posted = httpx.post(
+            f"http://127.0.0.1:{ingest_port}/v1/articles", json={"text": SEED.read_text()}
+        ).json()
+        assert posted == {"id": seed_id, "status": "enriched", "duplicate": True}
+    finally:
+        up.send_signal(signal.SIGINT)
+        up.wait(60)
+        log.close()
+    assert up.returncode == 0
+    assert "stopped" in (tmp_path / "up.log").read_text()
+    time.sleep(0.5)
+    assert _processes_with_env(f"WIREFEED_DATA_DIR={tmp_path / 'var'}") == []
+
+
+def _processes_with_env(marker: str) -> list[str]:
+    """Command lines of live processes whose environment holds `marker` (children inherit it)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if marker.encode() in (proc / "environ").read_bytes().split(b"\0"):
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue
+    return found
