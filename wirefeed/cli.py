@@ -61,6 +61,24 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ping_worker(args: argparse.Namespace) -> int:
+    """Exit 0 if a worker on this host answers a control ping (a container health check)."""
+    import socket
+
+    from shared.celery_app import make_celery
+
+    app = make_celery(get_settings())
+    try:
+        replies = app.control.ping(timeout=args.timeout)
+    finally:
+        app.close()
+    host = socket.gethostname()
+    answering = [name for reply in replies for name in reply]
+    mine = [name for name in answering if name.endswith(f"@{host}")]
+    print(f"workers answering: {answering or 'none'}")
+    return 0 if (mine or (args.any and answering)) else 1
+
+
 def _relay(_: argparse.Namespace) -> int:
     from services.ingest.relay import run_relay
     from shared.celery_app import make_celery
@@ -144,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
         run=_relay
     )
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
+
+    ping = commands.add_parser("ping-worker", help="health check: does a worker on this host answer")
+    ping.add_argument("--timeout", type=float, default=5.0)
+    ping.add_argument("--any", action="store_true", help="any worker will do, not only this host's")
+    ping.set_defaults(run=_ping_worker)
 
     ingest = commands.add_parser("ingest", help="post text/HTML/JSON/NDJSON files")
     ingest.add_argument("paths", nargs="+", type=Path)
