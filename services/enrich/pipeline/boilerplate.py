@@ -2,6 +2,12 @@
 
 The rules are data (see data/boilerplate_rules.json): each has an id, a pattern matched against a
 whole line, a length cap (a long paragraph is never boilerplate) and examples that tests check.
+Two optional parts of a rule handle what one line cannot:
+
+- `list_header`: a header line ("RELATED STORIES") whose list of headlines follows on the next
+  lines; those headline-like lines go too, under the same rule id.
+- `trailing` (credit rules): a credit appended to the last sentence of a paragraph
+  ("... he said. (Reporting by X)") is split off and moved to `credits`, the sentence stays.
 """
 
 from __future__ import annotations
@@ -15,6 +21,15 @@ from services.enrich.pipeline.document import Credit, Removal
 from services.enrich.pipeline.textmap import TextMap
 
 DEFAULT_MAX_CHARS = 300
+# A headline in a related-stories list: short, no sentence-final punctuation, not a quote.
+_HEADLINE_MAX_CHARS = 150
+_HEADLINE_MAX_LINES = 8
+_SENTENCE_END = tuple('.!?"”’:;,)')
+_QUOTE_START = tuple("\"“‘'")
+
+
+def _compile(pattern: str | None) -> re.Pattern[str] | None:
+    return re.compile(pattern, re.IGNORECASE) if pattern else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +41,12 @@ class Rule:
     description: str = ""
     examples: tuple[str, ...] = ()
     counterexamples: tuple[str, ...] = ()
+    list_header: re.Pattern[str] | None = None
+    trailing: re.Pattern[str] | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rule:
+        trailing = data.get("trailing")
         return cls(
             id=data["id"],
             pattern=re.compile(data["pattern"], re.IGNORECASE),
@@ -37,37 +55,79 @@ class Rule:
             description=data.get("description", ""),
             examples=tuple(data.get("examples", ())),
             counterexamples=tuple(data.get("counterexamples", ())),
+            list_header=_compile(data.get("list_header")),
+            # Only after the end of a sentence, so a credit never cuts one in half.
+            trailing=_compile(rf"(?<=[.!?\"”’])\s+(?:{trailing})\s*$" if trailing else None),
         )
 
     def matches(self, line: str) -> bool:
         return len(line) <= self.max_chars and self.pattern.fullmatch(line) is not None
 
+    def starts_list(self, line: str) -> bool:
+        return self.list_header is not None and self.list_header.fullmatch(line) is not None
+
+    def trailing_start(self, line: str) -> int | None:
+        """Where a credit appended to this line begins, if there is one."""
+        found = self.trailing.search(line) if self.trailing else None
+        return found.start() if found else None
+
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     rules: tuple[Rule, ...]
-    # Per-source adjustments: {"example.com": {"disable": [...], "rules": [{...}, ...]}}
-    per_source: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Rule sets for sources with their own adjustments, keyed by domain ("example.com").
+    per_source: Mapping[str, RuleSet] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, disabled: Iterable[str] = ()) -> RuleSet:
+        """Rules from the data file, minus the ones switched off. Per-source sections:
+        {"sources": {"example.com": {"disable": ["watch"], "rules": [{...}]}}}."""
         off = set(disabled)
         rules = tuple(Rule.from_dict(r) for r in data["rules"] if r["id"] not in off)
-        return cls(rules=rules, per_source=data.get("sources", {}))
+        per_source = {}
+        for source, adjust in data.get("sources", {}).items():
+            source_off = off | set(adjust.get("disable", ()))
+            extra = tuple(Rule.from_dict(r) for r in adjust.get("rules", ()) if r["id"] not in off)
+            kept = tuple(r for r in rules if r.id not in source_off)
+            per_source[_domain(source)] = cls(kept + extra)
+        return cls(rules, per_source)
 
     def for_source(self, source: str | None) -> RuleSet:
-        adjust = self.per_source.get(source or "")
-        if not adjust:
-            return self
-        off = set(adjust.get("disable", ()))
-        extra = tuple(Rule.from_dict(r) for r in adjust.get("rules", ()))
-        return RuleSet(tuple(r for r in self.rules if r.id not in off) + extra, {})
+        """The rules for a source: its own section, or its parent domain's ("www.example.com"
+        and "news.example.com" use "example.com"), or the defaults."""
+        domain = _domain(source or "")
+        while domain:
+            if domain in self.per_source:
+                return self.per_source[domain]
+            _, _, domain = domain.partition(".")
+        return self
 
     def match(self, line: str) -> Rule | None:
         for rule in self.rules:
             if rule.matches(line):
                 return rule
         return None
+
+    def trailing_credit(self, line: str) -> tuple[Rule, int] | None:
+        """The credit rule and where its credit begins, if one is appended to this line."""
+        for rule in self.rules:
+            if rule.kind == "credit" and (start := rule.trailing_start(line)) is not None:
+                return rule, start
+        return None
+
+
+def _domain(source: str) -> str:
+    return source.strip().casefold().removeprefix("www.")
+
+
+def _looks_like_headline(line: str) -> bool:
+    text = line.strip()
+    return (
+        0 < len(text) <= _HEADLINE_MAX_CHARS
+        and not text.endswith(_SENTENCE_END)
+        and not text.startswith(_QUOTE_START)
+        and len(text.split()) >= 3
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,30 +137,58 @@ class Stripped:
     credits: list[Credit]
 
 
+@dataclass(slots=True)
+class _Stripper:
+    cleaned: TextMap
+    kept: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, line end)
+    removals: list[Removal] = field(default_factory=list)
+    credits: list[Credit] = field(default_factory=list)
+
+    def remove(self, rule: Rule, start: int, end: int) -> None:
+        raw_start, raw_end = self.cleaned.raw_span(start, end)
+        text = self.cleaned.text[start:end]
+        if rule.kind == "credit":
+            self.credits.append(Credit(text=text, raw_start=raw_start, raw_end=raw_end))
+        else:
+            self.removals.append(Removal(rule.id, text, raw_start, raw_end))
+
+
 def strip_boilerplate(cleaned: TextMap, rules: RuleSet) -> Stripped:
     """Drop every line a rule matches; keep the rest, one paragraph per line."""
-    kept: list[tuple[int, int]] = []
-    removals: list[Removal] = []
-    credits: list[Credit] = []
+    state = _Stripper(cleaned)
+    open_list: Rule | None = None  # the rule whose headline list we are inside
+    listed = 0
     position = 0
     for line in cleaned.text.split("\n"):
         start, end = position, position + len(line)
         position = end + 1
-        rule = rules.match(line)
-        if rule is None:
-            kept.append((start, end))
+        if open_list is not None and listed < _HEADLINE_MAX_LINES and _looks_like_headline(line):
+            state.remove(open_list, start, end)
+            listed += 1
             continue
-        raw_start, raw_end = cleaned.raw_span(start, end)
-        if rule.kind == "credit":
-            credits.append(Credit(text=line, raw_start=raw_start, raw_end=raw_end))
+        open_list = None
+        rule = rules.match(line)
+        if rule is not None:
+            state.remove(rule, start, end)
+            if rule.starts_list(line):
+                open_list, listed = rule, 0
+            continue
+        appended = rules.trailing_credit(line)
+        if appended is not None:
+            credit_rule, cut = appended
+            gap = len(line[cut:]) - len(line[cut:].lstrip())
+            state.remove(credit_rule, start + cut + gap, end)
+            state.kept.append((start, start + cut, end))
         else:
-            removals.append(Removal(rule=rule.id, text=line, raw_start=raw_start, raw_end=raw_end))
-    return Stripped(_join_lines(cleaned, kept), removals, credits)
+            state.kept.append((start, end, end))
+    return Stripped(_join_lines(cleaned, state.kept), state.removals, state.credits)
 
 
-def _join_lines(cleaned: TextMap, lines: list[tuple[int, int]]) -> TextMap:
-    """Kept lines with the newline that followed each one, minus the last."""
-    spans = [(start, end + 1) for start, end in lines[:-1]]
-    if lines:
-        spans.append(lines[-1])
-    return cleaned.keep(spans)
+def _join_lines(cleaned: TextMap, lines: list[tuple[int, int, int]]) -> TextMap:
+    """Kept lines, each followed by the newline that ended it (but the last)."""
+    spans: list[tuple[int, int]] = []
+    for index, (start, end, line_end) in enumerate(lines):
+        spans.append((start, end))
+        if index < len(lines) - 1:
+            spans.append((line_end, line_end + 1))
+    return cleaned.keep([(a, b) for a, b in spans if b > a])

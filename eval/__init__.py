@@ -1,0 +1,1 @@
+"""Evaluation of wirefeed's enrichment against the hand-labelled development set."""
