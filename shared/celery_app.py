@@ -9,8 +9,12 @@ from shared.settings import Settings
 ENRICH_TASK = "enrich.article"
 
 
-def make_celery(settings: Settings) -> Celery:
+def make_celery(settings: Settings, *, producer: bool = False) -> Celery:
+    """`producer=True` for processes that only send (ingest, relay): one short, bounded publish
+    attempt, because a hung broker (port open, nothing answering) must cost a producer seconds,
+    not the 30 s its client waits; the row stays pending and the relay sends it later."""
     app = Celery("wirefeed", broker=settings.broker_url)
+    socket_timeout = settings.publish_timeout if producer else 10.0
     app.conf.update(
         # At-least-once: ack after the task ran; a worker killed mid-task gets it redelivered.
         task_acks_late=True,
@@ -28,9 +32,9 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options={
             "visibility_timeout": settings.visibility_timeout,
             "socket_connect_timeout": 2.0,
-            "socket_timeout": 10.0,
+            "socket_timeout": socket_timeout,
         },
-        task_publish_retry=True,
+        task_publish_retry=not producer,
         task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,

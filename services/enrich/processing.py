@@ -7,13 +7,14 @@ and an article that keeps killing its worker ends `failed` once its attempts run
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from enum import StrEnum
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
-from services.enrich.store import claim_attempt, mark_failed, save_enriched
+from services.enrich.store import Claim, claim_attempt, mark_failed, save_enriched
 from shared.models import ArticleStatus
 
 log = logging.getLogger("wirefeed.enrich")
@@ -27,7 +28,12 @@ class Outcome(StrEnum):
 
 
 def process_article(
-    *, article_id: int, engine: Engine, config: PipelineConfig, max_attempts: int
+    *,
+    article_id: int,
+    engine: Engine,
+    config: PipelineConfig,
+    max_attempts: int,
+    after_claim: Callable[[Claim], None] | None = None,
 ) -> Outcome:
     with Session(engine) as session:
         claim = claim_attempt(session=session, article_id=article_id)
@@ -47,6 +53,10 @@ def process_article(
         )
         _fail(engine, article_id, error)
         return Outcome.failed
+    # One line per delivery, so a redelivered task shows up as a second "started" for the id.
+    log.info("enrich attempt started", extra={"article_id": article_id, "attempt": claim.attempts})
+    if after_claim is not None:  # fault-injection hook (tests only; see worker.fault_hooks)
+        after_claim(claim)
 
     document = SubmittedDocument(
         text=claim.raw if claim.content_type == "text" else None,
@@ -72,8 +82,13 @@ def process_article(
         return Outcome.duplicate
     log.info(
         "article enriched",
-        extra={"article_id": article_id, "feed_seq": seq, "attempt": claim.attempts,
-               "entities": len(enriched.entities), "removals": len(enriched.removals)},
+        extra={
+            "article_id": article_id,
+            "feed_seq": seq,
+            "attempt": claim.attempts,
+            "entities": len(enriched.entities),
+            "removals": len(enriched.removals),
+        },
     )
     return Outcome.enriched
 

@@ -7,6 +7,9 @@ each child drops any database connections it inherited.
 from __future__ import annotations
 
 import logging
+import os
+import time
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery, Task, signals
@@ -15,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from services.enrich.config import load_pipeline_config
 from services.enrich.pipeline import PipelineConfig
 from services.enrich.processing import process_article
+from services.enrich.store import Claim
 from shared.celery_app import ENRICH_TASK, make_celery
 from shared.db import dispose_engine, get_engine
 from shared.settings import Settings, get_settings
@@ -36,9 +40,32 @@ class _Runtime:
 runtime = _Runtime()
 
 
+def fault_hooks(settings: Settings) -> Callable[[Claim], None] | None:
+    """Fault injection for the reliability tests; None (no hook at all) unless a WIREFEED_TEST_*
+    setting asks for one."""
+    if not settings.test_crash_marker and not settings.test_task_delay:
+        return None
+    log.warning(
+        "TEST HOOKS ACTIVE: never run this in production",
+        extra={"crash_marker": settings.test_crash_marker, "task_delay": settings.test_task_delay},
+    )
+
+    def hook(claim: Claim) -> None:
+        if settings.test_crash_marker and settings.test_crash_marker in claim.raw:
+            log.warning(
+                "test hook: killing this worker process", extra={"article_id": claim.article_id}
+            )
+            os._exit(70)  # like an OOM kill or a segfault in native code: no clean-up at all
+        if settings.test_task_delay:
+            time.sleep(settings.test_task_delay)
+
+    return hook
+
+
 def create_worker_app(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     app = make_celery(settings)
+    after_claim = fault_hooks(settings)
 
     @app.task(
         name=ENRICH_TASK,
@@ -54,16 +81,21 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
                 engine=get_engine(),
                 config=runtime.pipeline(settings),
                 max_attempts=settings.task_max_attempts,
+                after_claim=after_claim,
             )
         except (OperationalError, DBAPIError) as exc:
             # The database is unreachable or busy: back off and try again, a bounded number of
             # times; past that the relay re-sends the article once it has waited long enough.
-            countdown = min(2 ** self.request.retries, settings.task_retry_backoff_max)
+            countdown = min(2**self.request.retries, settings.task_retry_backoff_max)
             log.warning(
                 "database error, retrying",
-                extra={"article_id": article_id, "task_id": self.request.id,
-                       "retry": self.request.retries + 1, "countdown": countdown,
-                       "error": f"{type(exc).__name__}"},
+                extra={
+                    "article_id": article_id,
+                    "task_id": self.request.id,
+                    "retry": self.request.retries + 1,
+                    "countdown": countdown,
+                    "error": f"{type(exc).__name__}",
+                },
             )
             raise self.retry(exc=exc, countdown=countdown) from exc
         return outcome.value

@@ -17,7 +17,7 @@ from shared.settings import get_settings
 def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.celery = make_celery(get_settings())
+        app.state.celery = make_celery(get_settings(), producer=True)
         yield
         app.state.celery.close()
 
