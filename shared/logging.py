@@ -26,8 +26,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class TaskContextFilter(logging.Filter):
+    """Adds the running Celery task's id (and its article id, the task's only argument) to every
+    record logged inside a task, so one article can be followed through all its log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        celery = sys.modules.get("celery")  # only processes that run Celery have tasks
+        task = getattr(celery, "current_task", None) if celery else None
+        request = getattr(task, "request", None) if task else None
+        task_id = getattr(request, "id", None)
+        if task_id:
+            if not hasattr(record, "task_id"):
+                record.task_id = task_id
+            args = getattr(request, "args", None) or ()
+            if not hasattr(record, "article_id") and len(args) == 1:
+                record.article_id = args[0]
+        return True
+
+
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(TaskContextFilter())
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from shared.logging import configure_logging
@@ -38,6 +39,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    if args.metrics_port:
+        # Before prometheus_client is imported: the prefork children then share one metrics view.
+        os.environ.setdefault(
+            "PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="wirefeed-metrics-")
+        )
+        from services.enrich.telemetry import serve_metrics
+
+        serve_metrics(
+            port=args.metrics_port,
+            broker_url=get_settings().broker_url,
+            queue=get_settings().task_queue,
+        )
     from services.enrich.worker import create_worker_app
 
     argv = [
@@ -158,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, default=None)
     worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
     worker.add_argument("--max-tasks-per-child", type=int, default=None)
+    worker.add_argument(
+        "--metrics-port",
+        type=int,
+        default=0,
+        help="serve Prometheus metrics on this port (e.g. 9100); 0 (default) means off",
+    )
     worker.set_defaults(run=_worker)
 
     commands.add_parser("relay", help="re-send articles left pending or lost").set_defaults(
@@ -165,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
 
-    ping = commands.add_parser("ping-worker", help="health check: does a worker on this host answer")
+    ping = commands.add_parser(
+        "ping-worker", help="health check: does a worker on this host answer"
+    )
     ping.add_argument("--timeout", type=float, default=5.0)
     ping.add_argument("--any", action="store_true", help="any worker will do, not only this host's")
     ping.set_defaults(run=_ping_worker)

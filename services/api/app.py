@@ -11,6 +11,7 @@ from services.api.routes import router
 from shared.aliases import load_aliases
 from shared.db import get_read_engine
 from shared.health import health_router
+from shared.metrics import MetricsMiddleware, metrics_router
 from shared.settings import get_settings
 
 
@@ -27,5 +28,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(router)
+    app.include_router(metrics_router())
+    app.add_middleware(MetricsMiddleware, service="api")
     app.include_router(health_router(engine=get_read_engine))
     return app

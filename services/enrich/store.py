@@ -108,7 +108,7 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
         for e in enriched.entities
     ]
     if rows:
-        session.exec(_insert(session)(ArticleEntity).values(rows))
+        _execute_many(session, _insert(session)(ArticleEntity), rows)
         session.exec(
             update(Entity)
             .where(col(Entity.id).in_(sorted(entity_ids.values())))
@@ -144,10 +144,13 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple
     if not wanted:
         return {}
     insert = _insert(session)
-    session.exec(
-        insert(Entity)
-        .values([{"name": name, "name_key": key, "label": label} for (key, label), name in wanted])
-        .on_conflict_do_nothing(index_elements=["name_key", "label"])
+    _execute_many(
+        session,
+        insert(Entity).on_conflict_do_nothing(index_elements=["name_key", "label"]),
+        [
+            {"name": name, "name_key": key, "label": label, "article_count": 0}
+            for (key, label), name in wanted
+        ],
     )
     ids: dict[tuple[str, str], int] = {}
     for key_label_chunk in _chunks([kl for kl, _ in wanted], 200):
@@ -163,12 +166,19 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple
             for surface in e.aliases
         }
     )
-    session.exec(
-        insert(EntityAlias)
-        .values([{"alias_key": a, "entity_id": i} for a, i in aliases])
-        .on_conflict_do_nothing(index_elements=["alias_key", "entity_id"])
+    _execute_many(
+        session,
+        insert(EntityAlias).on_conflict_do_nothing(index_elements=["alias_key", "entity_id"]),
+        [{"alias_key": a, "entity_id": i} for a, i in aliases],
     )
     return ids
+
+
+def _execute_many(session: Session, statement, rows: list[dict]) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """Core executemany: the statement compiles once and is cached (a multi-row `.values()`
+    recompiles for every row count, which cost more than the database work itself)."""
+    if rows:
+        session.connection().execute(statement, rows)
 
 
 def _next_feed_position(session: Session) -> int:

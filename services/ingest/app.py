@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
-from services.ingest.routes import router
+from services.ingest.batcher import IngestBatcher
+from services.ingest.routes import router, store_and_queue
 from shared.celery_app import make_celery
 from shared.db import get_engine
 from shared.health import health_router
+from shared.metrics import MetricsMiddleware, metrics_router
 from shared.settings import get_settings
 
 
@@ -18,7 +21,12 @@ def create_app() -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.celery = make_celery(get_settings(), producer=True)
+        app.state.batcher = IngestBatcher(
+            partial(store_and_queue, engine=get_engine(), celery=app.state.celery)
+        )
+        app.state.batcher.start()
         yield
+        await app.state.batcher.stop()
         app.state.celery.close()
 
     app = FastAPI(
@@ -34,5 +42,7 @@ def create_app() -> FastAPI:
             connection.ensure_connection(max_retries=1, timeout=1)
 
     app.include_router(router)
+    app.include_router(metrics_router())
+    app.add_middleware(MetricsMiddleware, service="ingest")
     app.include_router(health_router(engine=get_engine, extra={"broker": broker_ping}))
     return app

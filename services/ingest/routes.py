@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services.ingest.batcher import IngestBatcher
 from services.ingest.body import (
     JSON_TYPES,
     NDJSON_TYPES,
@@ -24,6 +25,7 @@ from services.ingest.body import (
 from services.ingest.queue import enqueue_articles
 from services.ingest.store import Stored, store_articles
 from shared.db import get_engine
+from shared.metrics import record_ingest
 from shared.schemas import ArticleIn, BatchItemResult, BatchResult, IngestResult
 from shared.settings import Settings, get_settings
 
@@ -37,6 +39,13 @@ def get_celery(request: Request) -> Celery:
 
 
 CeleryDep = Annotated[Celery, Depends(get_celery)]
+
+
+def get_batcher(request: Request) -> IngestBatcher:
+    return request.app.state.batcher
+
+
+BatcherDep = Annotated[IngestBatcher, Depends(get_batcher)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 _ARTICLE_BODY = {
@@ -71,7 +80,7 @@ def _validation_detail(exc: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def _store_and_queue(items: list[ArticleIn], *, engine: Engine, celery: Celery) -> list[Stored]:
+def store_and_queue(items: list[ArticleIn], *, engine: Engine, celery: Celery) -> list[Stored]:
     with Session(engine) as session:
         stored = store_articles(session=session, items=items)
     fresh = [s.id for s in stored if not s.duplicate]
@@ -91,7 +100,7 @@ def _store_and_queue(items: list[ArticleIn], *, engine: Engine, celery: Celery) 
     summary="Submit one article (text or HTML)",
 )
 async def post_article(
-    request: Request, settings: SettingsDep, celery: CeleryDep, engine: EngineDep
+    request: Request, settings: SettingsDep, batcher: BatcherDep
 ) -> IngestResult:
     kind = media_type(request)
     if kind not in JSON_TYPES:
@@ -107,7 +116,10 @@ async def post_article(
     except ValidationError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _validation_detail(exc)) from exc
     _check_article_size(item, settings)
-    [stored] = await run_in_threadpool(_store_and_queue, [item], engine=engine, celery=celery)
+    # Grouped with other articles posted at the same moment: one commit and one broker
+    # round trip for the group (see batcher.py).
+    stored = await batcher.submit(item)
+    record_ingest(accepted=int(not stored.duplicate), duplicates=int(stored.duplicate))
     return IngestResult(id=stored.id, status=stored.status, duplicate=stored.duplicate)
 
 
@@ -176,7 +188,7 @@ async def post_batch(
 
     if valid:
         stored = await run_in_threadpool(
-            _store_and_queue, [item for _, item in valid], engine=engine, celery=celery
+            store_and_queue, [item for _, item in valid], engine=engine, celery=celery
         )
         for (index, _), outcome in zip(valid, stored, strict=True):
             results[index] = BatchItemResult(
@@ -187,6 +199,11 @@ async def post_batch(
                 ),
             )
     items = [r for r in results if r is not None]
+    record_ingest(
+        accepted=sum(1 for r in items if r.ok and r.result and not r.result.duplicate),
+        duplicates=sum(1 for r in items if r.ok and r.result and r.result.duplicate),
+        rejected=sum(1 for r in items if not r.ok),
+    )
     if not valid:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
