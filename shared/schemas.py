@@ -71,9 +71,17 @@ class ArticleIn(BaseModel):
 
     @model_validator(mode="after")
     def _exactly_one_body(self) -> ArticleIn:
+        if self.text is None and self.html is None and self.url is not None:
+            return self  # URL ingest: the service fetches the page (see needs_fetch)
         if (self.text is None) == (self.html is None):
-            raise ValueError("give exactly one of 'text' or 'html'")
+            raise ValueError(
+                "give exactly one of 'text' or 'html' (or only 'url' to have the page fetched)"
+            )
         return self
+
+    @property
+    def needs_fetch(self) -> bool:
+        return self.text is None and self.html is None
 
     @property
     def body(self) -> str:
@@ -161,6 +169,12 @@ class ArticleDetail(ArticleSummary):
         default=None, description="For HTML: the extracted text that raw offsets point into."
     )
     clean_text: str | None
+    language_confidence: float | None = Field(
+        default=None, description="Confidence (0..1) of the detected `language`."
+    )
+    entities_skipped_reason: str | None = Field(
+        default=None, description="Why no entities were tagged (e.g. not English), if skipped."
+    )
     removals: list[RemovalOut] = []
     credits: list[CreditOut] = []
     entities: list[ArticleEntityOut] = []

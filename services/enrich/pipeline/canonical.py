@@ -1,5 +1,7 @@
 """Canonicalise mentions into entities: one name and one label per entity within an article.
 
+- first the model's spans are corrected (mention_rules) and the occurrences it missed of names
+  it found are added (propagate);
 - a surname or short form joins the one full PERSON name it ends ("Putin" -> "Vladimir Putin"),
   and takes its label whatever the model said of that occurrence;
 - the alias table names and labels known entities ("U.S." -> "United States", GPE);
@@ -10,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 
 from services.enrich.pipeline.document import EntityGroup, Mention
 from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.mention_rules import refine_mentions
+from services.enrich.pipeline.propagate import propagate
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import AliasTable, alias_key
 
@@ -24,15 +27,7 @@ _EDGE_PUNCTUATION = "\"“”‘’'`()[]{},;:!?*|-–—"
 _KEEPS_ARTICLE = frozenset({"WORK_OF_ART", "LAW"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Trimmed:
-    text: str
-    label: str
-    start: int
-    end: int
-
-
-def _trim(mention: RawMention) -> _Trimmed | None:
+def _trim(mention: RawMention) -> RawMention | None:
     """The mention without quotes, possessives, leading "the" or honorifics, offsets adjusted."""
     text, start = mention.text, mention.start
     previous = None
@@ -46,13 +41,13 @@ def _trim(mention: RawMention) -> _Trimmed | None:
         for pattern in (leading, _HONORIFIC if mention.label == "PERSON" else None):
             if pattern and (found := pattern.match(text)):
                 start += found.end()
-                text = text[found.end():]
+                text = text[found.end() :]
     if len(text) < 2 or not any(ch.isalpha() for ch in text) or "\n" in text:
         return None
-    return _Trimmed(text, mention.label, start, start + len(text))
+    return RawMention(text, mention.label, start, start + len(text))
 
 
-def _full_names_by_short_form(mentions: list[_Trimmed]) -> dict[str, str]:
+def _full_names_by_short_form(mentions: list[RawMention]) -> dict[str, str]:
     """Map a surname (or trailing part) to the one multi-word PERSON name in the article it ends."""
     candidates: dict[str, set[str]] = defaultdict(set)
     for m in mentions:
@@ -66,11 +61,19 @@ def _full_names_by_short_form(mentions: list[_Trimmed]) -> dict[str, str]:
 
 
 def canonicalise(
-    raw: list[RawMention], *, text: TextMap, aliases: AliasTable
+    raw: list[RawMention],
+    *,
+    text: TextMap,
+    aliases: AliasTable,
+    given_names: frozenset[str] = frozenset(),
 ) -> list[EntityGroup]:
     trimmed = [t for m in raw if (t := _trim(m)) is not None]
+    trimmed = refine_mentions(trimmed, text=text.text, given_names=given_names)
+    trimmed = propagate(trimmed, text.text)
     full_name_of = _full_names_by_short_form(trimmed)
-    full_names = {alias_key(m.text) for m in trimmed if m.label == "PERSON" and len(m.text.split()) > 1}
+    full_names = {
+        alias_key(m.text) for m in trimmed if m.label == "PERSON" and len(m.text.split()) > 1
+    }
 
     # Majority label per surface form, for the mentions no rule below decides.
     votes: dict[str, Counter[str]] = defaultdict(Counter)
@@ -95,7 +98,9 @@ def canonicalise(
         group.mentions.append(mention)
 
     entities = list(groups.values())
-    _score_salience(entities, text_length=len(text.text), first_paragraph_end=_first_break(text.text))
+    _score_salience(
+        entities, text_length=len(text.text), first_paragraph_end=_first_break(text.text)
+    )
     entities.sort(key=lambda e: (-e.salience, e.first_offset))
     return entities
 
@@ -105,7 +110,9 @@ def _first_break(text: str) -> int:
     return len(text) if position < 0 else position
 
 
-def _score_salience(entities: list[EntityGroup], *, text_length: int, first_paragraph_end: int) -> None:
+def _score_salience(
+    entities: list[EntityGroup], *, text_length: int, first_paragraph_end: int
+) -> None:
     """0..1: half how often it is mentioned (relative to the most mentioned entity), three tenths
     how early it first appears, a fifth whether it is in the lead paragraph."""
     if not entities:

@@ -1,7 +1,9 @@
-"""The pipeline: extract -> clean -> strip boilerplate -> tag entities -> canonicalise -> stats.
+"""The pipeline: extract -> clean -> strip boilerplate -> detect language -> tag entities ->
+canonicalise -> stats.
 
-Pure: everything it needs (rules, aliases, the loaded model) is passed in. `enrich_many` streams
-several documents' paragraphs through one `nlp.pipe`, which is how workers and benchmarks batch.
+Pure: everything it needs (rules, aliases, the loaded model, the language detector) is passed
+in. `enrich_many` streams several documents' paragraphs through one `nlp.pipe`, which is how
+workers and benchmarks batch.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from services.enrich.pipeline.clean import clean_text
 from services.enrich.pipeline.document import EnrichedDocument, Extracted, SubmittedDocument
 from services.enrich.pipeline.entities import tag_texts
 from services.enrich.pipeline.extract import extract_html
+from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
 from services.enrich.pipeline.stats import compute_stats
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import AliasTable
@@ -26,6 +29,8 @@ class PipelineConfig:
     rules: RuleSet
     aliases: AliasTable
     nlp: Any  # a loaded spaCy Language with the NER component
+    language_detector: LanguageDetector | None = None  # None: trust the producer's hint
+    given_names: frozenset[str] = frozenset()  # tells a mislabelled full name for a PERSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,7 @@ class _Prepared:
     document: SubmittedDocument
     extracted: Extracted
     stripped: Stripped
+    language: LanguageVerdict
 
 
 def _prepare(document: SubmittedDocument, config: PipelineConfig) -> _Prepared:
@@ -42,7 +48,10 @@ def _prepare(document: SubmittedDocument, config: PipelineConfig) -> _Prepared:
         extracted = Extracted(text=document.text or "")
     cleaned = clean_text(TextMap.identity(extracted.text))
     stripped = strip_boilerplate(cleaned, config.rules.for_source(document.source))
-    return _Prepared(document, extracted, stripped)
+    language = judge_language(
+        stripped.text.text, hint=document.language, detector=config.language_detector
+    )
+    return _Prepared(document, extracted, stripped, language)
 
 
 def enrich(document: SubmittedDocument, config: PipelineConfig) -> EnrichedDocument:
@@ -53,17 +62,25 @@ def enrich_many(
     documents: Sequence[SubmittedDocument], config: PipelineConfig
 ) -> list[EnrichedDocument]:
     prepared = [_prepare(d, config) for d in documents]
-    mentions = tag_texts(config.nlp, [p.stripped.text.text for p in prepared])
+    # An article in another language is not shown to the English model at all.
+    to_tag = ["" if p.language.skip_entities_reason else p.stripped.text.text for p in prepared]
+    mentions = tag_texts(config.nlp, to_tag)
     return [_finish(p, found, config) for p, found in zip(prepared, mentions, strict=True)]
 
 
 def _finish(prepared: _Prepared, found: list[Any], config: PipelineConfig) -> EnrichedDocument:
     text = prepared.stripped.text
-    entities = canonicalise(found, text=text, aliases=config.aliases)
+    entities = canonicalise(
+        found, text=text, aliases=config.aliases, given_names=config.given_names
+    )
     extracted = prepared.extracted
     metadata = {
         k: v
-        for k, v in (("title", extracted.title), ("author", extracted.author), ("date", extracted.date))
+        for k, v in (
+            ("title", extracted.title),
+            ("author", extracted.author),
+            ("date", extracted.date),
+        )
         if v
     }
     return EnrichedDocument(
@@ -72,9 +89,9 @@ def _finish(prepared: _Prepared, found: list[Any], config: PipelineConfig) -> En
         removals=prepared.stripped.removals,
         credits=prepared.stripped.credits,
         entities=entities,
-        language=prepared.document.language,
-        language_confidence=None,
-        entities_skipped_reason=None,
+        language=prepared.language.language,
+        language_confidence=prepared.language.confidence,
+        entities_skipped_reason=prepared.language.skip_entities_reason,
         metadata=metadata,
         stats=compute_stats(
             source_text=extracted.text,

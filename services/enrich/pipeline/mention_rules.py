@@ -1,0 +1,149 @@
+"""Corrections to what the model tagged, each from a regularity of news text rather than of one
+article: where the small model is reliably wrong, a plain rule is reliably right.
+
+- a span never starts or ends in lowercase words ("state Department of Transportation");
+- a job title or honorific is not part of a name ("Treasurer Jim Chalmers" -> "Jim Chalmers");
+- a full name that starts with a common given name is a PERSON, whatever the model said
+  ("Clemens Fuest" tagged ORG);
+- a one-word "person" written like a brand ("SpaceX", "OpenAI", "LSEG") is an ORG;
+- the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from services.enrich.pipeline.entities import RawMention
+
+_TITLE_WORDS = (
+    "President|Vice President|Prime Minister|Chancellor|Minister|Secretary|Treasurer|Premier|"
+    "Governor|Gov|Senator|Sen|Representative|Rep|Congressman|Congresswoman|Mayor|Judge|Justice|"
+    "Superintendent|Commissioner|Director|Chairman|Chairwoman|Chair|CEO|Coach|Manager|General|Gen|"
+    "Lt|Col|Capt|Admiral|Sheikh|King|Queen|Prince|Princess|Pope|Cardinal|Archbishop|Bishop|Rev|"
+    "Reverend|Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame|Lord|Lady|Emir|Sultan|Ayatollah|Detective|"
+    "Sergeant|Sgt|Inspector|Councillor|Councilman|Councilwoman|Assemblyman|Assemblywoman|"
+    "Ambassador|Spokesman|Spokeswoman|Spokesperson|Officer|Chief|Speaker|Attorney General"
+)
+_TITLE_QUALIFIERS = (
+    "Vice|Deputy|Acting|Former|former|Interim|Chief|Crown|Foreign|Finance|Defen[cs]e|Interior|"
+    "Health|Economy|Energy|Justice|Home|State|Lieutenant|Grand|Supreme|Senior|Junior|Head"
+)
+_LEADING_TITLE = re.compile(rf"^(?:(?:{_TITLE_QUALIFIERS})\s+)*(?:{_TITLE_WORDS})\.?\s+(?=\S)")
+# Lowercase words inside a name: "Mohammed bin Salman", "Ursula von der Leyen".
+_NAME_PARTICLES = frozenset(
+    [
+        "bin", "ibn", "al", "de", "da", "di", "del", "della", "der", "den", "van", "von", "dos",
+        "das", "du", "la", "le", "y", "e", "zu", "ter",
+    ]
+)  # fmt: skip
+# A word like these makes a span an organisation or a place, not a person.
+_NOT_A_PERSON_WORDS = frozenset(
+    [
+        "Inc", "Corp", "Co", "Ltd", "LLC", "Plc", "plc", "Group", "Bank", "University", "Institute",
+        "Foundation", "Party", "Council", "Committee", "Commission", "Ministry", "Department",
+        "Agency", "Authority", "Association", "Union", "Club", "FC", "United", "City", "Airlines",
+        "Airways", "Motors", "Holdings", "Capital", "Partners", "Technologies", "Systems", "Media",
+        "News", "Times", "Post", "Journal", "Hospital", "School", "College", "Court", "Museum",
+        "Festival", "Fund", "Trust", "Society", "Network", "Energy", "Labs", "Studios", "Records",
+        "Health", "Brothers", "Sons", "Street", "Road", "Avenue", "Square", "Park", "River", "Lake",
+        "Mount", "Mountain", "Island", "Islands", "Valley", "Bay", "Beach", "County", "Province",
+        "State", "Springs", "Town", "Airport", "Station", "Bridge", "Hall", "Centre", "Center",
+        "Tower", "Stadium", "Arena", "Elementary", "Academy", "Games", "Open", "Cup", "League",
+    ]
+)  # fmt: skip
+_BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
+_ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
+# "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
+_DATELINE = re.compile(
+    r"^(?P<place>[A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+(?: [A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+){0,3})"
+    r"(?=(?:,[^\n—–():]{1,40}?)?\s*(?:\([^()\n]{1,40}\)\s*)?(?:—|–|--?|:)\s)"
+)
+
+
+def _is_capitalised(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit()
+
+
+def _shifted(m: RawMention, text: str, start: int, label: str | None = None) -> RawMention:
+    return RawMention(text, label or m.label, start, start + len(text))
+
+
+def trim_lowercase_edges(m: RawMention) -> RawMention | None:
+    """Drop lowercase words at the edges of a span; a place keeps its head ("Kunar province" ->
+    "Kunar"), anything else ending in a common noun ("Gaza health ministry") is not a name."""
+    words = m.text.split(" ")
+    start = m.start
+    while words and not _is_capitalised(words[0]) and words[0] not in _NAME_PARTICLES:
+        start += len(words[0]) + 1
+        words.pop(0)
+    if words and not _is_capitalised(words[-1]) and m.label not in ("GPE", "LOC"):
+        return None
+    while words and not _is_capitalised(words[-1]):
+        words.pop()
+    if not words:
+        return None
+    return _shifted(m, " ".join(words), start)
+
+
+def strip_title(m: RawMention) -> RawMention:
+    found = _LEADING_TITLE.match(m.text)
+    while found:
+        m = _shifted(m, m.text[found.end() :], m.start + found.end())
+        found = _LEADING_TITLE.match(m.text)
+    return m
+
+
+def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool:
+    if not 2 <= len(words) <= 4 or words[0] not in given_names:
+        return False
+    for word in words[1:]:
+        bare = word.rstrip(".,")
+        if bare in _NOT_A_PERSON_WORDS or any(ch.isdigit() or ch == "&" for ch in bare):
+            return False
+        if not (bare[:1].isupper() or bare in _NAME_PARTICLES):
+            return False
+        if _ACRONYM.match(bare):
+            return False
+    return True
+
+
+def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
+    if m.label != "PERSON":
+        untitled = strip_title(m)
+        if _looks_like_full_name(untitled.text.split(), given_names):
+            return _shifted(untitled, untitled.text, untitled.start, "PERSON")
+        return m
+    m = strip_title(m)
+    if " " not in m.text and (_BRAND_CASE.match(m.text) or _ACRONYM.match(m.text)):
+        return _shifted(m, m.text, m.start, "ORG")
+    return m
+
+
+def dateline_place(text: str) -> RawMention | None:
+    found = _DATELINE.match(text)
+    if found is None or sum(ch.isalpha() for ch in found["place"]) < 3:
+        return None
+    place = found["place"].rstrip(".-")
+    return RawMention(place, "GPE", 0, len(place))
+
+
+def refine_mentions(
+    mentions: Iterable[RawMention], *, text: str, given_names: frozenset[str]
+) -> list[RawMention]:
+    refined = []
+    for m in mentions:
+        trimmed = trim_lowercase_edges(m)
+        if trimmed is not None:
+            refined.append(relabel(trimmed, given_names))
+    dateline = dateline_place(text)
+    if dateline is not None:
+        # The dateline decides the label of its place throughout ("Kamloops" later is a GPE too).
+        key = dateline.text.casefold()
+        refined = [
+            _shifted(m, m.text, m.start, "GPE") if m.text.casefold() == key else m
+            for m in refined
+            if m.start >= dateline.end
+        ]
+        refined.insert(0, dateline)
+    return refined

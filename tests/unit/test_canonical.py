@@ -1,0 +1,152 @@
+"""Canonicalisation rules on hand-made mentions (no model): names, labels, aliases, salience."""
+
+from __future__ import annotations
+
+from services.enrich.pipeline.canonical import canonicalise
+from services.enrich.pipeline.document import EntityGroup
+from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.textmap import TextMap
+from shared.aliases import AliasTable, load_aliases
+
+ALIASES = load_aliases()
+NAMES = frozenset({"Vladimir", "Donald", "Yuri", "Clemens", "Jim", "Anna"})
+
+
+def tagged(text: str, *spans: tuple[str, str]) -> list[RawMention]:
+    """Mentions for each (surface, label), listed in text order, as the model would give them."""
+    mentions, cursor = [], 0
+    for surface, label in spans:
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        mentions.append(RawMention(surface, label, start, cursor))
+    return mentions
+
+
+def entities(text: str, *spans: tuple[str, str], aliases: AliasTable = ALIASES):
+    return canonicalise(
+        tagged(text, *spans), text=TextMap.identity(text), aliases=aliases, given_names=NAMES
+    )
+
+
+def by_name(groups: list[EntityGroup]) -> dict[str, EntityGroup]:
+    return {g.name: g for g in groups}
+
+
+def test_surname_joins_the_full_name() -> None:
+    text = "Vladimir Putin spoke. Later Putin left."
+    groups = by_name(entities(text, ("Vladimir Putin", "PERSON"), ("Putin", "PERSON")))
+    assert set(groups) == {"Vladimir Putin"}
+    assert groups["Vladimir Putin"].count == 2
+
+
+def test_surname_keeps_person_label_whatever_the_model_said() -> None:
+    text = "Donald Trump said so. Trump repeated it."
+    groups = by_name(entities(text, ("Donald Trump", "PERSON"), ("Trump", "ORG")))
+    assert groups["Donald Trump"].label == "PERSON"
+    assert [m.model_label for m in groups["Donald Trump"].mentions] == ["PERSON", "ORG"]
+
+
+def test_surname_shared_by_two_people_stays_apart() -> None:
+    text = "Anna Smith and Jim Smith met. Smith spoke."
+    groups = by_name(
+        entities(text, ("Anna Smith", "PERSON"), ("Jim Smith", "PERSON"), ("Smith", "PERSON"))
+    )
+    assert set(groups) == {"Anna Smith", "Jim Smith", "Smith"}
+
+
+def test_aliases_resolve_to_one_canonical_entity() -> None:
+    text = "The U.S. and the United States of America and Kiev."
+    groups = by_name(
+        entities(text, ("U.S.", "GPE"), ("the United States of America", "GPE"), ("Kiev", "GPE"))
+    )
+    assert set(groups) == {"United States", "Kyiv"}
+    assert groups["United States"].aliases == ["U.S.", "United States of America"]
+
+
+def test_one_label_per_surface_form_by_majority() -> None:
+    text = "Villa won. Villa scored. Villa lost."
+    groups = entities(text, ("Villa", "ORG"), ("Villa", "ORG"), ("Villa", "PERSON"))
+    assert [(g.name, g.label, g.count) for g in groups] == [("Villa", "ORG", 3)]
+
+
+def test_quotes_possessives_and_leading_article_are_trimmed() -> None:
+    text = 'the Kremlin\'s view and "Interfax" reported'
+    groups = by_name(entities(text, ("the Kremlin's", "ORG"), ('"Interfax"', "ORG")))
+    assert set(groups) == {"Kremlin", "Interfax"}
+    mention = groups["Kremlin"].mentions[0]
+    assert text[mention.start : mention.end] == "Kremlin"
+
+
+def test_job_title_is_not_part_of_a_name() -> None:
+    text = "Treasurer Jim Chalmers spoke."
+    assert set(by_name(entities(text, ("Treasurer Jim Chalmers", "PERSON")))) == {"Jim Chalmers"}
+
+
+def test_full_name_starting_with_a_given_name_is_a_person() -> None:
+    text = "said Clemens Fuest, the president. Fuest added more."
+    groups = by_name(entities(text, ("Clemens Fuest", "ORG")))
+    assert groups["Clemens Fuest"].label == "PERSON"
+    # ... and its surname, missed by the model, is found and joins it.
+    assert [m.text for m in groups["Clemens Fuest"].mentions] == ["Clemens Fuest", "Fuest"]
+
+
+def test_given_name_does_not_make_an_organisation_a_person() -> None:
+    text = "Anna Holdings said profits rose."
+    assert entities(text, ("Anna Holdings", "ORG"))[0].label == "ORG"
+
+
+def test_brand_written_single_word_is_not_a_person() -> None:
+    text = "SpaceX and OpenAI and LSEG and McConnell"
+    groups = entities(
+        text,
+        ("SpaceX", "PERSON"),
+        ("OpenAI", "PERSON"),
+        ("LSEG", "PERSON"),
+        ("McConnell", "PERSON"),
+    )
+    labels = {g.name: g.label for g in groups}
+    assert labels == {"SpaceX": "ORG", "OpenAI": "ORG", "LSEG": "ORG", "McConnell": "PERSON"}
+
+
+def test_lowercase_edges_are_trimmed_or_dropped() -> None:
+    text = "the state Department of Transportation and Kunar province and the Gaza health ministry"
+    groups = entities(
+        text,
+        ("state Department of Transportation", "ORG"),
+        ("Kunar province", "GPE"),
+        ("Gaza health ministry", "ORG"),
+    )
+    assert {(g.name, g.label) for g in groups} == {
+        ("Department of Transportation", "ORG"),
+        ("Kunar", "GPE"),
+    }
+
+
+def test_dateline_names_a_place_and_decides_its_label() -> None:
+    text = "KAMLOOPS, B.C. — A fire near Kamloops grew."
+    groups = by_name(entities(text, ("KAMLOOPS", "ORG"), ("Kamloops", "ORG")))
+    assert groups["KAMLOOPS"].label == "GPE"
+    assert {g.label for g in groups.values()} == {"GPE"}
+
+
+def test_missed_occurrences_are_propagated() -> None:
+    text = "Aston Villa beat Arsenal. Villa were better, and Villa celebrated."
+    groups = by_name(entities(text, ("Aston Villa", "ORG"), ("Villa", "ORG")))
+    assert sorted(m.start for m in groups["Villa"].mentions) == [26, 49]
+
+
+def test_propagation_skips_longer_names_and_common_words() -> None:
+    text = "Bell spoke. Bell Labs said so. Rice prices rose; rice is scarce. Marcus Rice agreed."
+    groups = entities(text, ("Bell", "PERSON"), ("Marcus Rice", "PERSON"))
+    starts = sorted(m.start for g in groups for m in g.mentions)
+    # Not "Bell" in "Bell Labs", not the sentence-initial grain "Rice".
+    assert starts == [0, text.index("Marcus Rice")]
+
+
+def test_salience_prefers_the_frequent_early_entity() -> None:
+    text = "Moscow spoke.\nMoscow again. Moscow. Then Paris."
+    groups = entities(
+        text, ("Moscow", "GPE"), ("Moscow", "GPE"), ("Moscow", "GPE"), ("Paris", "GPE")
+    )
+    assert [g.name for g in groups] == ["Moscow", "Paris"]
+    assert groups[0].salience > groups[1].salience
