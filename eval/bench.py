@@ -65,3 +65,38 @@ def measure_throughput(
         wirefeed_best = min(wirefeed_best, _seconds(lambda: enrich_many(documents, config)))
     words = sum(len(t.split()) for t in clean_texts)
     return Throughput(len(documents), words, wirefeed_best, bare_best)
+
+
+_DETECTOR_MEMORY_PROBE = """
+def rss_kb():
+    with open("/proc/self/status") as status:
+        return int(next(line for line in status if line.startswith("VmRSS:")).split()[1])
+before = rss_kb()
+from services.enrich.language_detector import load_language_detector
+load_language_detector()
+print(rss_kb() - before)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorCost:
+    resident_mb: float  # memory the loaded detector adds to a fresh process
+    ms_per_document: float
+
+
+def measure_language_detector(clean_texts: Sequence[str], config: PipelineConfig) -> DetectorCost:
+    """Memory in a fresh interpreter (this one already holds spaCy), time per clean text."""
+    import subprocess
+    import sys
+
+    probe = subprocess.run(
+        [sys.executable, "-c", _DETECTOR_MEMORY_PROBE], capture_output=True, text=True, check=True
+    )
+    from services.enrich.pipeline.language import judge_language
+
+    def detect_all() -> None:
+        for text in clean_texts:
+            judge_language(text, hint=None, detector=config.language_detector)
+
+    seconds = min(_seconds(detect_all) for _ in range(ROUNDS))
+    return DetectorCost(int(probe.stdout.strip()) / 1024, 1000 * seconds / len(clean_texts))

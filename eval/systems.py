@@ -38,14 +38,16 @@ class DevsetReport:
     boilerplate: BoilerplateScore
     wirefeed: EntityScore
     bare: EntityScore
+    clean_texts: list[str]  # wirefeed's, per article: what the bare model was given
 
 
 def evaluate_devset(
     articles: Sequence[DevArticle], config: PipelineConfig, bare_nlp: Any
 ) -> DevsetReport:
     records = run_wirefeed(articles, config)
-    bare_mentions = run_bare(bare_nlp, [r["clean_text"] for r in records])
-    report = DevsetReport(BoilerplateScore(), EntityScore(), EntityScore())
+    clean_texts = [r["clean_text"] for r in records]
+    bare_mentions = run_bare(bare_nlp, clean_texts)
+    report = DevsetReport(BoilerplateScore(), EntityScore(), EntityScore(), clean_texts)
     for article, record, bare in zip(articles, records, bare_mentions, strict=True):
         credits = [c["text"] for c in record["credits"]]
         report.boilerplate.add_article(article, record["clean_text"], credits)

@@ -150,3 +150,71 @@ def test_salience_prefers_the_frequent_early_entity() -> None:
     )
     assert [g.name for g in groups] == ["Moscow", "Paris"]
     assert groups[0].salience > groups[1].salience
+
+
+def test_place_list_becomes_separate_places() -> None:
+    text = "ports in Aberdeen, Hull and Great Yarmouth and in Guildford, Surrey"
+    groups = entities(
+        text, ("Aberdeen, Hull and Great Yarmouth", "ORG"), ("Guildford, Surrey", "ORG")
+    )
+    assert {(g.name, g.label) for g in groups} == {
+        ("Aberdeen", "GPE"),
+        ("Hull", "GPE"),
+        ("Great Yarmouth", "GPE"),
+        ("Guildford", "GPE"),
+        ("Surrey", "GPE"),
+    }
+    for g in groups:
+        assert all(text[m.start : m.end] == m.text for m in g.mentions)
+
+
+def test_plural_possessive_joins_two_names_but_not_one() -> None:
+    text = "the United Nations' World Food Programme and Covenant Children's Hospital"
+    groups = entities(
+        text,
+        ("United Nations' World Food Programme", "ORG"),
+        ("Covenant Children's Hospital", "ORG"),
+    )
+    assert {g.name for g in groups} == {
+        "United Nations",
+        "World Food Programme",
+        "Covenant Children's Hospital",
+    }
+
+
+def test_descriptor_and_score_are_not_part_of_the_name() -> None:
+    text = "Telehealth company Hims & Hers Health beat Arsenal 2-1 at the Bank of England"
+    groups = entities(
+        text,
+        ("Telehealth company Hims & Hers Health", "ORG"),
+        ("Arsenal 2-1", "ORG"),
+        ("Bank of England", "ORG"),
+    )
+    assert {g.name for g in groups} == {"Hims & Hers Health", "Arsenal", "Bank of England"}
+
+
+def test_organisation_runs_on_where_the_model_stopped() -> None:
+    text = (
+        "the Communications Authority of Kenya said. The Department for Energy Security and "
+        "Net Zero agreed. The Bank of England and Barclays did not."
+    )
+    groups = entities(
+        text,
+        ("Communications Authority", "ORG"),
+        ("Kenya", "GPE"),
+        ("Department for Energy Security", "ORG"),
+        ("Bank of England", "ORG"),
+        ("Barclays", "ORG"),
+    )
+    assert {g.name for g in groups} == {
+        "Communications Authority of Kenya",
+        "Department for Energy Security and Net Zero",
+        "Bank of England",
+        "Barclays",
+    }
+
+
+def test_sentence_opening_common_word_is_not_a_name() -> None:
+    text = "Turnout was low. Officials blamed low turnout on the rain. Labor won."
+    groups = entities(text, ("Turnout", "PERSON"), ("Labor", "ORG"))
+    assert [g.name for g in groups] == ["Labor"]

@@ -15,6 +15,12 @@ import re
 from collections.abc import Iterable
 
 from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.span_shapes import (
+    drop_descriptor,
+    drop_score,
+    extend_organisation,
+    split_joined,
+)
 
 _TITLE_WORDS = (
     "President|Vice President|Prime Minister|Chancellor|Minister|Secretary|Treasurer|Premier|"
@@ -54,6 +60,7 @@ _NOT_A_PERSON_WORDS = frozenset(
 )  # fmt: skip
 _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?][\"”’)]?\s+|\n)$")
 # "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
 _DATELINE = re.compile(
     r"^(?P<place>[A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+(?: [A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+){0,3})"
@@ -120,6 +127,25 @@ def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
     return m
 
 
+def _without_nested(mentions: list[RawMention]) -> list[RawMention]:
+    """Drop mentions inside another one (an organisation extended over "of Kenya")."""
+    kept: list[RawMention] = []
+    for m in sorted(mentions, key=lambda m: (m.start, -m.end)):
+        if kept and m.start < kept[-1].end:
+            continue
+        kept.append(m)
+    return kept
+
+
+def _is_common_word(m: RawMention, text: str) -> bool:
+    """A capitalised word opening a sentence ("Turnout was 66%") that the article also writes
+    in lowercase is an ordinary word, not a name."""
+    if " " in m.text or not m.text.isalpha() or m.text.isupper():
+        return False
+    opens_sentence = _SENTENCE_OPENING.search(text, max(0, m.start - 4), m.start) is not None
+    return opens_sentence and re.search(rf"\b{re.escape(m.text.lower())}\b", text) is not None
+
+
 def dateline_place(text: str) -> RawMention | None:
     found = _DATELINE.match(text)
     if found is None or sum(ch.isalpha() for ch in found["place"]) < 3:
@@ -132,10 +158,13 @@ def refine_mentions(
     mentions: Iterable[RawMention], *, text: str, given_names: frozenset[str]
 ) -> list[RawMention]:
     refined = []
-    for m in mentions:
-        trimmed = trim_lowercase_edges(m)
-        if trimmed is not None:
-            refined.append(relabel(trimmed, given_names))
+    for mention in mentions:
+        for piece in split_joined(mention):
+            trimmed = trim_lowercase_edges(drop_descriptor(drop_score(piece)))
+            if trimmed is not None:
+                refined.append(relabel(trimmed, given_names))
+    refined = _without_nested([extend_organisation(m, text) for m in refined])
+    refined = [m for m in refined if not _is_common_word(m, text)]
     dateline = dateline_place(text)
     if dateline is not None:
         # The dateline decides the label of its place throughout ("Kamloops" later is a GPE too).
