@@ -9,7 +9,9 @@ from services.enrich.pipeline.language import judge_language
 
 GERMAN = (
     "Bundeskanzler Friedrich Merz hat am Donnerstag in Berlin den Haushalt für das kommende "
-    "Jahr vorgestellt. Die Opposition kritisierte die Pläne der Regierung scharf."
+    "Jahr vorgestellt. Die Opposition kritisierte die Pläne der Regierung scharf, weil sie "
+    "nach ihrer Ansicht zu wenig für die Bahn und zu viel für neue Schulden vorsehen. Ob das "
+    "Parlament noch vor dem Sommer darüber abstimmt, ist offen."
 )
 ENGLISH = "Chancellor Friedrich Merz presented next year's budget in Berlin on Thursday."
 
@@ -48,10 +50,28 @@ def test_english_made_mostly_of_foreign_names_is_still_tagged(
         assert "Berlin" in {e.name for e in enriched.entities}
 
 
-def test_short_foreign_text_is_detected(pipeline_config: PipelineConfig) -> None:
-    text = "El presidente Pedro Sánchez anunció el martes en Madrid un nuevo plan de vivienda."
+def test_short_foreign_text_is_detected_but_still_tagged(pipeline_config: PipelineConfig) -> None:
+    text = "El presidente Pedro Sánchez anunció el martes en Madrid un nuevo plan."
+    enriched = enrich(SubmittedDocument(text=text), pipeline_config)
+    assert enriched.language == "es" and enriched.entities_skipped_reason is None
+
+
+def test_english_sentence_quoting_german_is_tagged(pipeline_config: PipelineConfig) -> None:
+    text = 'He said: "Wir haben es geschafft" before leaving for Munich.'
+    enriched = enrich(SubmittedDocument(text=text), pipeline_config)
+    assert enriched.entities_skipped_reason is None
+    assert "Munich" in {e.name for e in enriched.entities}
+
+
+def test_spanish_article_skips_entities(pipeline_config: PipelineConfig) -> None:
+    text = (
+        "El presidente Pedro Sánchez anunció el martes en Madrid un nuevo plan de vivienda para "
+        "los jóvenes, que incluye ayudas al alquiler y la construcción de miles de pisos públicos "
+        "en los próximos cinco años."
+    )
     enriched = enrich(SubmittedDocument(text=text), pipeline_config)
     assert enriched.language == "es" and enriched.entities == []
+    assert enriched.entities_skipped_reason
 
 
 def test_without_a_detector_the_producer_hint_stands(pipeline_config: PipelineConfig) -> None:

@@ -14,8 +14,11 @@ from typing import Protocol
 SAMPLE_CHARS = 600
 # Fewer letters than this (once names are set aside) and any answer is a guess: keep the hint.
 MIN_SAMPLE_LETTERS = 12
-# Below this the detector is unsure: keep tagging rather than skip an article on a guess.
+# Skipping the entities of an English text costs far more than tagging a foreign one: skip only
+# when the detector is sure and has read enough ordinary words to be (an English sentence
+# quoting a few words of German is still English).
 MIN_CONFIDENCE_TO_SKIP = 0.8
+MIN_SAMPLE_LETTERS_TO_SKIP = 80
 ENTITY_MODEL_LANGUAGE = "en"
 
 
@@ -55,15 +58,18 @@ def judge_language(
     text: str, *, hint: str | None, detector: LanguageDetector | None
 ) -> LanguageVerdict:
     detected = None
+    letters = 0
     if detector is not None:
         sample = _sample(text)
-        if sum(ch.isalpha() for ch in sample) >= MIN_SAMPLE_LETTERS:
+        letters = sum(ch.isalpha() for ch in sample)
+        if letters >= MIN_SAMPLE_LETTERS:
             detected = detector.detect(sample)
     if detected is None:
         return LanguageVerdict(hint, None, None)
     language, confidence = detected
     confidence = round(confidence, 4)
-    if language != ENTITY_MODEL_LANGUAGE and confidence >= MIN_CONFIDENCE_TO_SKIP:
+    sure = confidence >= MIN_CONFIDENCE_TO_SKIP and letters >= MIN_SAMPLE_LETTERS_TO_SKIP
+    if language != ENTITY_MODEL_LANGUAGE and sure:
         reason = (
             f"language detected as '{language}' (confidence {confidence:.2f}); "
             f"the entity model only reads '{ENTITY_MODEL_LANGUAGE}'"
