@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from bench.stats import percentile
 
 BodyFactory = Callable[[int], bytes]
+# For GETs: the path (and query) of request number i.
+PathFactory = Callable[[int], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +43,20 @@ class _Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, body: bytes) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
         head = (
             f"POST {self.path} HTTP/1.1\r\nHost: {self.host}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
-        self.writer.write(head + body)
+        return await self._exchange(head + body)
+
+    async def get(self, path: str) -> int:
+        return await self._exchange(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode())
+
+    async def _exchange(self, raw: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(raw)
         status_line = await self.reader.readline()
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -152,3 +160,34 @@ def open_loop(
     ok: tuple[int, ...] = (200, 202),
 ) -> LoadResult:
     return asyncio.run(_open(url, body, connections, rate, seconds, ok))
+
+
+async def _gets(url: str, path: PathFactory, connections: int, seconds: float) -> LoadResult:
+    conns = _connections(url, connections)
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(10**9))
+    deadline = time.perf_counter() + seconds
+
+    async def drive(conn: _Connection) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            target = path(next(counter))
+            sent = time.perf_counter()
+            status = await conn.get(target)
+            latencies.append(time.perf_counter() - sent)
+            errors += status != 200
+
+    start = time.perf_counter()
+    await asyncio.gather(*(drive(c) for c in conns))
+    elapsed = time.perf_counter() - start
+    for c in conns:
+        c.close()
+    return LoadResult(len(latencies), errors, elapsed, latencies)
+
+
+def get_loop(
+    url: str, path: PathFactory, *, connections: int = 1, seconds: float = 3.0
+) -> LoadResult:
+    """Closed-loop GETs of `path(i)` on `url` (scheme://host:port)."""
+    return asyncio.run(_gets(url, path, connections, seconds))

@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+import orjson
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -26,6 +27,8 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _make_sqlite_engine(url, read_only=read_only, **kwargs)
+    # orjson parses stored JSON (enrichment, feed entities) several times faster than json.
+    kwargs.setdefault("json_deserializer", orjson.loads)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -60,6 +63,15 @@ def _make_sqlite_engine(url: str, *, read_only: bool, **kwargs: Any) -> Engine:
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def relaxed_commit(session: Session) -> None:
+    """For hint writes whose loss is harmless (an attempt count, pending -> queued): this
+    transaction's commit does not wait for the WAL flush (PostgreSQL `synchronous_commit off`).
+    Only a database server crash can lose it, never a client crash; it saves one disk flush,
+    milliseconds, on the path of every article. No-op elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SET LOCAL synchronous_commit TO OFF"))  # type: ignore[call-overload]
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import literal_column, or_
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from shared.aliases import AliasTable, alias_key
@@ -39,6 +42,12 @@ def resolve_entity_ids(
     return list(session.exec(query))
 
 
+# List pages show summaries: the submitted and cleaned texts stay in the database (they are most
+# of a row's bytes). raiseload: touching one by mistake fails loudly instead of one query per row.
+_TEXTS = (defer(Article.raw, raiseload=True), defer(Article.clean_text, raiseload=True))
+_SUMMARY_ONLY = (*_TEXTS, defer(Article.enrichment, raiseload=True))
+
+
 def list_articles(
     session: Session,
     *,
@@ -47,7 +56,7 @@ def list_articles(
     before_id: int | None,
     limit: int,
 ) -> Sequence[Article]:
-    query = select(Article)
+    query = select(Article).options(*_SUMMARY_ONLY)
     if filters.entity is not None or filters.entity_type is not None:
         mentions = select(ArticleEntity.article_id)
         if filters.entity is not None:
@@ -77,14 +86,34 @@ def list_articles(
     return session.exec(query.order_by(col(Article.id).desc()).limit(limit)).all()
 
 
-def feed_page(session: Session, *, after: int, limit: int) -> Sequence[Article]:
-    query = (
-        select(Article)
-        .where(col(Article.feed_seq) > after)
-        .order_by(col(Article.feed_seq))
-        .limit(limit)
-    )
-    return session.exec(query).all()
+# The feed lists each article's entities without their mentions (the bulk of the stored JSON):
+# PostgreSQL drops them before sending the row; elsewhere they are dropped here.
+_PG_FEED_ENTITIES = literal_column(
+    "(SELECT coalesce(jsonb_agg(e - 'mentions' ORDER BY i), '[]'::jsonb) "
+    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i))",
+    JSONB,
+)
+
+
+def feed_page(
+    session: Session, *, after: int, limit: int
+) -> list[tuple[Article, list[dict[str, Any]]]]:
+    """Enriched articles after feed position `after`, each with its entities (no mentions)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        query = select(Article, _PG_FEED_ENTITIES).options(
+            *_TEXTS, defer(Article.enrichment, raiseload=True)
+        )
+    else:
+        query = select(Article, literal_column("NULL")).options(*_TEXTS)
+    query = query.where(col(Article.feed_seq) > after).order_by(col(Article.feed_seq)).limit(limit)
+    rows = session.exec(query).all()
+    if postgres:
+        return [(article, entities or []) for article, entities in rows]
+    return [
+        (article, [{**e, "mentions": []} for e in (article.enrichment or {}).get("entities", [])])
+        for article, _ in rows
+    ]
 
 
 def list_entities(

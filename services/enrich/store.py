@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from services.enrich.pipeline import EnrichedDocument
 from shared.aliases import alias_key
+from shared.db import relaxed_commit
 from shared.models import (
     Article,
     ArticleEntity,
@@ -49,6 +50,8 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
 
 def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     """Count one more attempt on the article and return what the pipeline needs. Commits."""
+    # A lost count (database crash only) just allows one more attempt: no need to wait for disk.
+    relaxed_commit(session)
     article = session.exec(
         select(Article).where(Article.id == article_id).with_for_update()
     ).one_or_none()

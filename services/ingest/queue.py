@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from shared.celery_app import ENRICH_TASK
+from shared.db import relaxed_commit
 from shared.models import Article, ArticleStatus, utcnow
 
 log = logging.getLogger("wirefeed.queue")
@@ -51,6 +52,8 @@ def send_tasks(celery: Celery, article_ids: Sequence[int]) -> None:
 def mark_queued(*, engine: Engine, article_ids: Sequence[int]) -> None:
     now = utcnow()
     with Session(engine) as session:
+        # If this is lost (database crash only) the relay re-sends: a harmless duplicate task.
+        relaxed_commit(session)
         # Only pending or queued rows: a fast worker may already have enriched the article.
         session.exec(
             update(Article)

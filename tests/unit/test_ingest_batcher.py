@@ -1,0 +1,102 @@
+"""The ingest batcher: concurrent single-article posts share one store-and-queue call, a lone one
+goes alone, and one bad article in a group does not fail the others."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from services.ingest.batcher import IngestBatcher
+from services.ingest.store import Stored
+from shared.schemas import ArticleIn
+
+
+def article(n: int) -> ArticleIn:
+    return ArticleIn.model_validate(
+        {"text": f"Article number {n} about Berlin.", "external_id": str(n)}
+    )
+
+
+class Recorder:
+    """Stands in for store_and_queue: records each call's group; fails on a marked article."""
+
+    def __init__(self, *, fail_on: str | None = None, gate: threading.Event | None = None) -> None:
+        self.groups: list[list[str]] = []
+        self.fail_on = fail_on
+        self.gate = gate
+
+    def __call__(self, items: list[ArticleIn]) -> list[Stored]:
+        if self.gate is not None:
+            self.gate.wait(5)
+        self.groups.append([i.external_id or "" for i in items])
+        if self.fail_on is not None and any(i.external_id == self.fail_on for i in items):
+            raise ValueError(f"article {self.fail_on} is bad")
+        return [Stored(int(i.external_id or 0), "queued", False) for i in items]
+
+
+async def _submit_all(batcher: IngestBatcher, count: int) -> list[object]:
+    return await asyncio.gather(
+        *(batcher.submit(article(n)) for n in range(count)), return_exceptions=True
+    )
+
+
+def test_a_lone_article_is_written_alone() -> None:
+    async def scenario() -> None:
+        handle = Recorder()
+        batcher = IngestBatcher(handle)
+        batcher.start()
+        stored = await batcher.submit(article(7))
+        await batcher.stop()
+        assert stored == Stored(7, "queued", False)
+        assert handle.groups == [["7"]]
+
+    asyncio.run(scenario())
+
+
+def test_articles_posted_together_share_one_write() -> None:
+    async def scenario() -> None:
+        gate = threading.Event()  # hold the first write so the others queue up behind it
+        handle = Recorder(gate=gate)
+        batcher = IngestBatcher(handle, writers=1)
+        batcher.start()
+        pending = asyncio.ensure_future(_submit_all(batcher, 50))
+        await asyncio.sleep(0.2)
+        gate.set()
+        results = await pending
+        await batcher.stop()
+        assert [r.id for r in results] == list(range(50))  # type: ignore[union-attr]
+        assert len(handle.groups) <= 3  # one held write, then the rest together
+        assert sorted(x for g in handle.groups for x in g) == sorted(str(n) for n in range(50))
+
+    asyncio.run(scenario())
+
+
+def test_one_bad_article_fails_alone() -> None:
+    async def scenario() -> None:
+        gate = threading.Event()
+        handle = Recorder(fail_on="3", gate=gate)
+        batcher = IngestBatcher(handle, writers=1)
+        batcher.start()
+        pending = asyncio.ensure_future(_submit_all(batcher, 6))
+        await asyncio.sleep(0.2)
+        gate.set()
+        results = await pending
+        await batcher.stop()
+        assert isinstance(results[3], ValueError)
+        assert [r.id for i, r in enumerate(results) if i != 3] == [0, 1, 2, 4, 5]  # type: ignore[union-attr]
+
+    asyncio.run(scenario())
+
+
+def test_stop_answers_every_waiting_request() -> None:
+    async def scenario() -> None:
+        batcher = IngestBatcher(Recorder())  # never started: nothing drains the queue
+        waiting = asyncio.ensure_future(batcher.submit(article(1)))
+        await asyncio.sleep(0.05)
+        await batcher.stop()
+        with pytest.raises(RuntimeError, match="shutting down"):
+            await waiting
+
+    asyncio.run(scenario())
