@@ -108,6 +108,21 @@ def test_brand_written_single_word_is_not_a_person() -> None:
     assert labels == {"SpaceX": "ORG", "OpenAI": "ORG", "LSEG": "ORG", "McConnell": "PERSON"}
 
 
+def test_person_whose_last_word_names_a_kind_of_thing_is_that_thing() -> None:
+    text = "Fitch Ratings cut it; Lincoln Elementary closed; Harmon Springs voted."
+    groups = entities(
+        text,
+        ("Fitch Ratings", "PERSON"),
+        ("Lincoln Elementary", "PERSON"),
+        ("Harmon Springs", "PERSON"),
+    )
+    assert {(g.name, g.label) for g in groups} == {
+        ("Fitch Ratings", "ORG"),
+        ("Lincoln Elementary", "ORG"),
+        ("Harmon Springs", "GPE"),
+    }
+
+
 def test_lowercase_edges_are_trimmed_or_dropped() -> None:
     text = "the state Department of Transportation and Kunar province and the Gaza health ministry"
     groups = entities(
@@ -150,6 +165,12 @@ def test_salience_prefers_the_frequent_early_entity() -> None:
     )
     assert [g.name for g in groups] == ["Moscow", "Paris"]
     assert groups[0].salience > groups[1].salience
+
+
+def test_names_with_inner_capitals_are_kept() -> None:
+    text = "eBay sold the iPhone"
+    groups = entities(text, ("eBay", "ORG"), ("iPhone", "PRODUCT"))
+    assert {g.name for g in groups} == {"eBay", "iPhone"}
 
 
 def test_place_list_becomes_separate_places() -> None:

@@ -5,7 +5,8 @@ article: where the small model is reliably wrong, a plain rule is reliably right
 - a job title or honorific is not part of a name ("Treasurer Jim Chalmers" -> "Jim Chalmers");
 - a full name that starts with a common given name is a PERSON, whatever the model said
   ("Clemens Fuest" tagged ORG);
-- a one-word "person" written like a brand ("SpaceX", "OpenAI", "LSEG") is an ORG;
+- a one-word "person" written like a brand ("SpaceX", "OpenAI", "LSEG") is an ORG, and a
+  "person" whose last word names a kind of thing ("Fitch Ratings", "Harmon Springs") is that;
 - the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place.
 """
 
@@ -43,21 +44,34 @@ _NAME_PARTICLES = frozenset(
         "das", "du", "la", "le", "y", "e", "zu", "ter",
     ]
 )  # fmt: skip
-# A word like these makes a span an organisation or a place, not a person.
-_NOT_A_PERSON_WORDS = frozenset(
-    [
-        "Inc", "Corp", "Co", "Ltd", "LLC", "Plc", "plc", "Group", "Bank", "University", "Institute",
-        "Foundation", "Party", "Council", "Committee", "Commission", "Ministry", "Department",
-        "Agency", "Authority", "Association", "Union", "Club", "FC", "United", "City", "Airlines",
-        "Airways", "Motors", "Holdings", "Capital", "Partners", "Technologies", "Systems", "Media",
-        "News", "Times", "Post", "Journal", "Hospital", "School", "College", "Court", "Museum",
-        "Festival", "Fund", "Trust", "Society", "Network", "Energy", "Labs", "Studios", "Records",
-        "Health", "Brothers", "Sons", "Street", "Road", "Avenue", "Square", "Park", "River", "Lake",
-        "Mount", "Mountain", "Island", "Islands", "Valley", "Bay", "Beach", "County", "Province",
-        "State", "Springs", "Town", "Airport", "Station", "Bridge", "Hall", "Centre", "Center",
-        "Tower", "Stadium", "Arena", "Elementary", "Academy", "Games", "Open", "Cup", "League",
-    ]
-)  # fmt: skip
+# The last word of a name that cannot be a person's: what kind of entity it names instead.
+_HEAD_WORD_LABELS = {
+    **dict.fromkeys(
+        [
+            "Inc", "Corp", "Co", "Ltd", "LLC", "Plc", "plc", "Group", "Bank", "University",
+            "Institute", "Foundation", "Party", "Council", "Committee", "Commission", "Ministry",
+            "Department", "Agency", "Authority", "Association", "Union", "Club", "FC", "United",
+            "Airlines", "Airways", "Motors", "Holdings", "Capital", "Partners", "Technologies",
+            "Systems", "Media", "News", "Times", "Post", "Journal", "Hospital", "School",
+            "College", "Court", "Museum", "Festival", "Fund", "Trust", "Society", "Network",
+            "Energy", "Labs", "Studios", "Records", "Health", "Brothers", "Sons", "Elementary",
+            "Academy", "Games", "Ratings", "Bancorp", "Pharmaceuticals", "Insurance", "Airport",
+        ],
+        "ORG",
+    ),
+    **dict.fromkeys(["City", "County", "Province", "State", "Springs", "Town"], "GPE"),
+    **dict.fromkeys(
+        ["River", "Lake", "Mount", "Mountain", "Mountains", "Island", "Islands", "Valley", "Bay",
+         "Beach", "Peninsula", "Desert", "Sea", "Ocean", "Gulf", "Coast"],
+        "LOC",
+    ),
+    **dict.fromkeys(
+        ["Street", "Road", "Avenue", "Square", "Park", "Station", "Bridge", "Hall", "Centre",
+         "Center", "Tower", "Stadium", "Arena", "Cup", "League", "Open"],
+        "FAC",
+    ),
+}  # fmt: skip
+_NOT_A_PERSON_WORDS = frozenset(_HEAD_WORD_LABELS)
 _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
 _SENTENCE_OPENING = re.compile(r"(?:^|[.!?][\"”’)]?\s+|\n)$")
@@ -69,7 +83,8 @@ _DATELINE = re.compile(
 
 
 def _is_capitalised(word: str) -> bool:
-    return word[:1].isupper() or word[:1].isdigit()
+    """ "Kyiv", "2024", and inner capitals too: "eBay", "iPhone" are names."""
+    return word[:1].isdigit() or any(ch.isupper() for ch in word)
 
 
 def _shifted(m: RawMention, text: str, start: int, label: str | None = None) -> RawMention:
@@ -124,7 +139,8 @@ def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
     m = strip_title(m)
     if " " not in m.text and (_BRAND_CASE.match(m.text) or _ACRONYM.match(m.text)):
         return _shifted(m, m.text, m.start, "ORG")
-    return m
+    head_label = _HEAD_WORD_LABELS.get(m.text.split()[-1]) if " " in m.text else None
+    return _shifted(m, m.text, m.start, head_label) if head_label else m
 
 
 def _without_nested(mentions: list[RawMention]) -> list[RawMention]:
