@@ -47,7 +47,7 @@ LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z
 
 
 class ArticleIn(BaseModel):
-    """One article from a producer: exactly one of `text` or `html`."""
+    """One article from a producer: exactly one of `text` or `html`, or only a `url` to fetch."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
@@ -57,7 +57,11 @@ class ArticleIn(BaseModel):
     )
     title: ShortText | None = None
     source: Key | None = Field(default=None, description="Publisher or feed name, e.g. a domain.")
-    url: HttpUrl | None = None
+    url: HttpUrl | None = Field(
+        default=None,
+        description="Where the article lives. Given without text or html, the ingest service "
+        "fetches the page (http/https, public addresses only, HTML or plain text).",
+    )
     external_id: (
         Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_no_nul)]
         | None

@@ -8,6 +8,10 @@ import binascii
 import orjson
 from fastapi import HTTPException, status
 
+# Ids and counts are 32-bit integers in the store; anything larger cannot come from us and would
+# overflow the database driver (a 500), so it is refused as an invalid cursor.
+MAX_ID = 2**31 - 1
+
 
 def encode_cursor(*values: int | float) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(list(values))).decode().rstrip("=")
@@ -22,7 +26,10 @@ def decode_cursor(cursor: str, *, arity: int) -> list[int | float]:
     if (
         not isinstance(values, list)
         or len(values) != arity
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= MAX_ID
+            for v in values
+        )
     ):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from sqlmodel import Session
 
-from services.api.cursor import decode_cursor, encode_cursor
+from services.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from services.api.queries import (
     ArticleFilter,
     aliases_of,
@@ -71,8 +71,16 @@ def _entities(article: Article, *, with_mentions: bool) -> list[ArticleEntityOut
     ]
 
 
-@router.get("/articles/{article_id}", response_model=ArticleDetail, summary="One article")
-def get_article(article_id: int, session: SessionDep) -> ArticleDetail:
+@router.get(
+    "/articles/{article_id}",
+    response_model=ArticleDetail,
+    summary="One article",
+    responses={404: {"description": "No article with this id"}},
+)
+def get_article(
+    article_id: Annotated[int, Path(ge=1, le=MAX_ID, description="An article id")],
+    session: SessionDep,
+) -> ArticleDetail:
     article = session.get(Article, article_id)
     if article is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")

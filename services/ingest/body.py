@@ -21,6 +21,13 @@ def media_type(request: Request) -> str:
 
 
 async def read_body(request: Request, *, limit: int) -> bytes:
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        # Never inflate: a few KB of gzip can expand to gigabytes (a zip bomb).
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"content encoding {encoding!r} is not accepted; send the body uncompressed",
+        )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)

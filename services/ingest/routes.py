@@ -22,6 +22,7 @@ from services.ingest.body import (
     read_body,
     unsupported,
 )
+from services.ingest.fetch import FetchError, article_from_url
 from services.ingest.queue import enqueue_articles
 from services.ingest.store import Stored, store_articles
 from shared.db import get_engine
@@ -115,6 +116,13 @@ async def post_article(
         item = ArticleIn.model_validate(payload)
     except ValidationError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, _validation_detail(exc)) from exc
+    if item.needs_fetch:  # URL ingest: nothing is stored unless the page could be fetched
+        try:
+            item = await run_in_threadpool(article_from_url, item, request.app.state.fetcher)
+        except FetchError as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"could not fetch 'url': {exc}"
+            ) from exc
     _check_article_size(item, settings)
     # Grouped with other articles posted at the same moment: one commit and one broker
     # round trip for the group (see batcher.py).
@@ -124,6 +132,11 @@ async def post_article(
 
 
 def _check_article_size(item: ArticleIn, settings: Settings) -> None:
+    if item.needs_fetch:  # batches are not fetched: one slow page would hold the whole batch
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "url-only articles are fetched one at a time: post them to /v1/articles",
+        )
     if len(item.body) > settings.max_article_chars:
         field = "text" if item.text is not None else "html"
         raise HTTPException(

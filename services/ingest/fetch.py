@@ -1,0 +1,204 @@
+"""Fetch a producer's URL without letting it reach inside our network (SSRF guard).
+
+Every hop: http/https only, no credentials in the URL; the host is resolved and *every* address
+checked (loopback, private, link-local, multicast, reserved, unspecified, shared and other
+non-global ranges, IPv4 and IPv6, IPv4-mapped/6to4/Teredo forms; numeric spellings such as
+2130706433 or 0x7f000001 resolve to the address they mean and are checked as such); then the
+connection goes to the checked address itself (Host header and TLS SNI/verification keep the
+name), so a second DNS answer cannot swap it. Redirects are followed by hand, re-checked, capped.
+Connect/read timeouts, a total deadline, a streamed byte cap and a content-type allow-list bound
+the rest. One httpx.Client per process, no proxies from the environment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from shared.schemas import ArticleIn
+from shared.settings import Settings
+
+ALLOWED_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class FetchError(Exception):
+    """Why a URL was not fetched; the message is safe to show the producer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    url: str  # after redirects
+    content_type: str
+    text: str
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def address_problem(ip: IPAddress, *, allow_loopback: bool = False) -> str | None:
+    """Why `ip` must not be fetched from, or None if it is a public unicast address."""
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := _embedded_ipv4(ip)) is not None:
+        return address_problem(inner, allow_loopback=allow_loopback)
+    if ip.is_loopback:
+        return None if allow_loopback else "loopback"
+    for name in ("unspecified", "link_local", "multicast", "private", "reserved"):
+        if getattr(ip, f"is_{name}"):
+            return name.replace("_", "-")
+    if not ip.is_global:
+        return "not globally routable"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+    scheme: str
+    host: str  # the name as given (for Host and SNI)
+    addresses: tuple[IPAddress, ...]  # every one checked; we connect to these, in order
+
+
+def resolve_target(url: str, *, allow_loopback: bool) -> Target:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise FetchError(f"only http and https URLs can be fetched, not {scheme or '(none)'!r}")
+    if parts.username is not None or parts.password is not None:
+        raise FetchError("URLs with credentials are not fetched")
+    host = parts.hostname
+    if not host:
+        raise FetchError("the URL has no host")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError("the URL has an invalid port") from exc
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve host {host!r}") from exc
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise FetchError(f"cannot resolve host {host!r}")
+    for address in addresses:  # all of them: a name with one public and one private is refused
+        if problem := address_problem(address, allow_loopback=allow_loopback):
+            raise FetchError(f"refusing to fetch {host!r}: it resolves to a {problem} address")
+    return Target(url=url, scheme=scheme, host=host, addresses=tuple(dict.fromkeys(addresses)))
+
+
+class UrlFetcher:
+    def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
+        self.allow_loopback = settings.test_allow_loopback_fetch
+        self.client = httpx.Client(
+            follow_redirects=False,
+            trust_env=False,  # an environment proxy would connect on our behalf, unchecked
+            timeout=httpx.Timeout(
+                connect=settings.fetch_connect_timeout,
+                read=settings.fetch_read_timeout,
+                write=settings.fetch_read_timeout,
+                pool=settings.fetch_connect_timeout,
+            ),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=0),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, url: str) -> Fetched:
+        deadline = time.monotonic() + self.settings.fetch_total_timeout
+        for _ in range(self.settings.fetch_max_redirects + 1):
+            if time.monotonic() > deadline:
+                raise FetchError("the page did not arrive in time")
+            target = resolve_target(url, allow_loopback=self.allow_loopback)
+            try:
+                outcome = self._get_any(target, deadline)
+            except httpx.TimeoutException as exc:
+                raise FetchError(f"{target.host!r} did not answer in time") from exc
+            except httpx.HTTPError as exc:
+                raise FetchError(
+                    f"fetching from {target.host!r} failed: {type(exc).__name__}"
+                ) from exc
+            if isinstance(outcome, Fetched):
+                return outcome
+            url = outcome  # a redirect: checked again from the top
+        raise FetchError(f"more than {self.settings.fetch_max_redirects} redirects")
+
+    def _get_any(self, target: Target, deadline: float) -> Fetched | str:
+        """Try the checked addresses in turn (a name may resolve to ::1 and 127.0.0.1)."""
+        for address in target.addresses[:-1]:
+            try:
+                return self._get(target, address, deadline)
+            except httpx.ConnectError:
+                continue
+        return self._get(target, target.addresses[-1], deadline)
+
+    def _get(self, target: Target, address: IPAddress, deadline: float) -> Fetched | str:
+        pinned = httpx.URL(target.url).copy_with(host=str(address))
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        headers = {
+            "Host": httpx.URL(target.url).netloc.decode("ascii"),
+            "Accept": "text/html, text/plain;q=0.8",
+            "Accept-Encoding": "identity",  # the byte cap counts what we hold, not compressed
+            "User-Agent": "wirefeed-fetch/0.1",
+        }
+        request = self.client.build_request("GET", pinned, headers=headers, extensions=extensions)
+        response = self.client.send(request, stream=True)
+        try:
+            if response.is_redirect:
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError("a redirect without a Location")
+                return urljoin(target.url, location)
+            if response.status_code != 200:
+                raise FetchError(f"the page answered HTTP {response.status_code}")
+            kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind not in ALLOWED_TYPES:
+                raise FetchError(
+                    f"content type {kind or '(none)'!r} is not fetched; "
+                    f"only {', '.join(ALLOWED_TYPES)}"
+                )
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in ("", "identity"):
+                raise FetchError(f"the page came {encoding}-encoded; only identity is read")
+            body = self._read_capped(response, deadline)
+        finally:
+            response.close()
+        text = body.decode(response.encoding or "utf-8", errors="replace").replace("\x00", "")
+        if not text.strip():
+            raise FetchError("the page is empty")
+        return Fetched(url=target.url, content_type=kind, text=text)
+
+    def _read_capped(self, response: httpx.Response, deadline: float) -> bytes:
+        cap = self.settings.fetch_max_bytes
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_raw():
+            size += len(chunk)
+            if size > cap:
+                raise FetchError(f"the page is larger than {cap} bytes")
+            if time.monotonic() > deadline:
+                raise FetchError(
+                    f"the page took longer than {self.settings.fetch_total_timeout:g} s to send"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def article_from_url(item: ArticleIn, fetcher: UrlFetcher) -> ArticleIn:
+    """The url-only article with the fetched page as its body (HTML, or text for text/plain)."""
+    page = fetcher.fetch(str(item.url))
+    field = "text" if page.content_type == "text/plain" else "html"
+    return item.model_copy(update={field: page.text})
