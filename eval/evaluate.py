@@ -65,7 +65,6 @@ def render(
         "label of every mention it outputs; bare spaCy: the full default pipeline of the same",
         "model on wirefeed's clean text.",
         "",
-        "",
         *_entity_table(report),
         "",
         f"Micro-F1 gain over bare spaCy: {gain:+.1f} points.",

@@ -144,6 +144,11 @@ def test_dateline_names_a_place_and_decides_its_label() -> None:
     assert {g.label for g in groups.values()} == {"GPE"}
 
 
+def test_all_caps_headline_is_not_a_dateline() -> None:
+    text = "SOCCER - JAPAN GET LUCKY WIN, CHINA IN SURPRISE DEFEAT."
+    assert [g.name for g in entities(text, ("JAPAN", "GPE"))] == ["Japan"]  # no "SOCCER"
+
+
 def test_missed_occurrences_are_propagated() -> None:
     text = "Aston Villa beat Arsenal. Villa were better, and Villa celebrated."
     groups = by_name(entities(text, ("Aston Villa", "ORG"), ("Villa", "ORG")))

@@ -76,9 +76,10 @@ _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z]
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
 _SENTENCE_OPENING = re.compile(r"(?:^|[.!?][\"”’)]?\s+|\n)$")
 # "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
+# The story must go on in sentence case: "SOCCER - JAPAN GET LUCKY WIN" is a headline.
 _DATELINE = re.compile(
     r"^(?P<place>[A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+(?: [A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+){0,3})"
-    r"(?=(?:,[^\n—–():]{1,40}?)?\s*(?:\([^()\n]{1,40}\)\s*)?(?:—|–|--?|:)\s)"
+    r"(?=(?:,[^\n—–():]{1,40}?)?\s*(?:\([^()\n]{1,40}\)\s*)?(?:—|–|--?|:)\s[^\n]{0,30}[a-z])"
 )
 
 
