@@ -14,6 +14,7 @@ from shared.settings import Settings
 
 PACKAGED_RULES = Path(__file__).parent / "pipeline" / "data" / "boilerplate_rules.json"
 PACKAGED_GIVEN_NAMES = Path(__file__).parent / "pipeline" / "data" / "given_names.txt"
+PACKAGED_NOT_NAMES = Path(__file__).parent / "pipeline" / "data" / "not_names.txt"
 # Components NER does not need: en_core_web_sm's NER carries its own token-to-vector layer.
 NER_ONLY_EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
 
@@ -23,7 +24,8 @@ def load_rules(settings: Settings) -> RuleSet:
         return RuleSet.from_dict(json.load(handle), disabled=settings.disabled_rules)
 
 
-def load_given_names(path: Path = PACKAGED_GIVEN_NAMES) -> frozenset[str]:
+def load_word_list(path: Path) -> frozenset[str]:
+    """One entry per line; blank lines and # comments ignored."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(s for line in lines if (s := line.strip()) and not s.startswith("#"))
 
@@ -40,5 +42,6 @@ def load_pipeline_config(settings: Settings) -> PipelineConfig:
         aliases=load_aliases(settings.aliases_path),
         nlp=load_model(settings.spacy_model),
         language_detector=load_language_detector(),
-        given_names=load_given_names(),
+        given_names=load_word_list(PACKAGED_GIVEN_NAMES),
+        not_names=load_word_list(PACKAGED_NOT_NAMES),
     )

@@ -178,6 +178,17 @@ def test_names_with_inner_capitals_are_kept() -> None:
     assert {g.name for g in groups} == {"eBay", "iPhone"}
 
 
+def test_listed_non_names_are_dropped() -> None:
+    text = "AI lifted GDP at OpenAI"
+    groups = canonicalise(
+        tagged(text, ("AI", "ORG"), ("GDP", "ORG"), ("OpenAI", "ORG")),
+        text=TextMap.identity(text),
+        aliases=ALIASES,
+        not_names=frozenset({"AI", "GDP"}),
+    )
+    assert [g.name for g in groups] == ["OpenAI"]
+
+
 def test_place_list_becomes_separate_places() -> None:
     text = "ports in Aberdeen, Hull and Great Yarmouth and in Guildford, Surrey"
     groups = entities(

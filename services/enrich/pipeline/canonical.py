@@ -66,8 +66,9 @@ def canonicalise(
     text: TextMap,
     aliases: AliasTable,
     given_names: frozenset[str] = frozenset(),
+    not_names: frozenset[str] = frozenset(),
 ) -> list[EntityGroup]:
-    trimmed = [t for m in raw if (t := _trim(m)) is not None]
+    trimmed = [t for m in raw if (t := _trim(m)) is not None and t.text not in not_names]
     trimmed = refine_mentions(trimmed, text=text.text, given_names=given_names)
     trimmed = propagate(trimmed, text.text)
     full_name_of = _full_names_by_short_form(trimmed)

@@ -31,6 +31,7 @@ class PipelineConfig:
     nlp: Any  # a loaded spaCy Language with the NER component
     language_detector: LanguageDetector | None = None  # None: trust the producer's hint
     given_names: frozenset[str] = frozenset()  # tells a mislabelled full name for a PERSON
+    not_names: frozenset[str] = frozenset()  # "AI", "GDP": tagged by the model, never entities
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,11 @@ def enrich_many(
 def _finish(prepared: _Prepared, found: list[Any], config: PipelineConfig) -> EnrichedDocument:
     text = prepared.stripped.text
     entities = canonicalise(
-        found, text=text, aliases=config.aliases, given_names=config.given_names
+        found,
+        text=text,
+        aliases=config.aliases,
+        given_names=config.given_names,
+        not_names=config.not_names,
     )
     extracted = prepared.extracted
     metadata = {
