@@ -34,16 +34,21 @@ def _wait_started(worker: Proc, *, more_than: int, timeout: float = 30) -> None:
 
 
 @pytest.mark.slow
-def test_worker_sigkilled_repeatedly_during_a_run(pg_redis: Backend, log_dir: Path) -> None:
-    """Fault 1: the whole worker (parent and pool) SIGKILLed mid-task, three times, restarted."""
+@pytest.mark.parametrize("backend_name", ["pg_redis", "sqlite_valkey"])
+def test_worker_sigkilled_repeatedly_during_a_run(
+    backend_name: str, request: pytest.FixtureRequest, log_dir: Path
+) -> None:
+    """Fault 1: the whole worker (parent and pool) SIGKILLed mid-task, three times, restarted;
+    on PostgreSQL + Redis and on the embedded SQLite + Valkey (a kill inside an SQLite write)."""
+    backend: Backend = request.getfixturevalue(backend_name)
     started = time.monotonic()
     posted, kills = 300, 3
     # Each task sleeps a little so a kill lands mid-task; the relay re-sends what the killed
     # worker held (in production after relay_queued_after; here after a few seconds).
     env = {"WIREFEED_TEST_TASK_DELAY": "0.05"}
-    ingest = Ingest(pg_redis, log_dir)
-    relay = start_relay(pg_redis, log_dir, WIREFEED_RELAY_QUEUED_AFTER="8")
-    workers = [start_worker(pg_redis, log_dir, concurrency=2, **env)]
+    ingest = Ingest(backend, log_dir)
+    relay = start_relay(backend, log_dir, WIREFEED_RELAY_QUEUED_AFTER="8")
+    workers = [start_worker(backend, log_dir, concurrency=2, **env)]
     poster = threading.Thread(
         target=ingest.post_many,
         args=([article(i, tag="kill") for i in range(posted)],),
@@ -56,9 +61,9 @@ def test_worker_sigkilled_repeatedly_during_a_run(pg_redis: Backend, log_dir: Pa
             _wait_started(current, more_than=current.log().count(STARTED) + 5)
             current.kill_group(signal.SIGKILL)
             current.process.wait(10)
-            workers.append(start_worker(pg_redis, log_dir, concurrency=2, **env))
+            workers.append(start_worker(backend, log_dir, concurrency=2, **env))
         poster.join()
-        engine = store_engine(pg_redis)
+        engine = store_engine(backend)
         accepted = ingest.log.accepted_ids()
         assert len(accepted) == posted, ingest.log.statuses()
         wait_all_final(engine, accepted, timeout=150)
@@ -72,7 +77,7 @@ def test_worker_sigkilled_repeatedly_during_a_run(pg_redis: Backend, log_dir: Pa
     assert result.enriched == posted and result.duplicates == 0 and result.failed == 0
     record_result(
         "1 worker SIGKILLed mid-task, restarted",
-        backend=pg_redis.name,
+        backend=backend.name,
         posted=posted,
         faults=kills,
         result=result,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -124,8 +125,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def page_server() -> Iterator[PageServer]:
+def page_server(wrap: ssl.SSLContext | None = None) -> Iterator[PageServer]:
     server = PageServer()
+    if wrap is not None:  # HTTPS: the handshake runs as each connection is accepted
+        server.socket = wrap.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:

@@ -4,12 +4,16 @@ keys; per-key rate limit with 429 and Retry-After. Health probes and docs stay o
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from shared.auth import KeyRing
-from tests.support.services import Backend
+from tests.support.processes import backend_env, start_service
+from tests.support.services import Backend, free_port
 from tests.support.stack import Stack, running_stack
 
 INGEST, INGEST_2, READ = "ingest-key-1", "ingest-key-2", "read-key-1"
@@ -102,3 +106,34 @@ def test_keys_are_kept_only_as_digests() -> None:
     assert all(len(d) == 32 and INGEST.encode() not in d for d in ring.digests)
     assert ring.holds(INGEST) and ring.holds(READ)
     assert not ring.holds("") and not ring.holds(INGEST[:-1])
+
+
+def test_cli_ingest_sends_its_token(embedded_store: Backend, tmp_path: Path) -> None:
+    """`wirefeed ingest --token` against a real ingest process that requires keys."""
+    port = free_port()
+    keys = {"WIREFEED_INGEST_KEYS": INGEST, "WIREFEED_READ_KEYS": READ}
+    service = start_service(embedded_store, tmp_path, "ingest", port, **keys)
+    article = tmp_path / "a.txt"
+    article.write_text("Quito hosted the summit on Friday.")
+    url = f"http://127.0.0.1:{port}"
+    env = backend_env(embedded_store)
+    try:
+        run = [
+            sys.executable,
+            "-m",
+            "wirefeed.cli",
+            "ingest",
+            str(article),
+            "--url",
+            url,
+            "--quiet",
+        ]
+        refused = subprocess.run(run, env=env, capture_output=True, timeout=60, check=False)
+        accepted = subprocess.run(
+            [*run, "--token", INGEST], env=env, capture_output=True, timeout=60, check=False
+        )
+    finally:
+        service.stop()
+    assert refused.returncode != 0 and b"401" in refused.stderr
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+    assert b"accepted 1" in accepted.stdout
