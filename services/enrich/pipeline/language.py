@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 # Enough text to decide reliably; more only costs time.
-SAMPLE_CHARS = 600
+SAMPLE_CHARS = 300
 # Fewer letters than this (once names are set aside) and any answer is a guess: keep the hint.
 MIN_SAMPLE_LETTERS = 12
 # Skipping the entities of an English text costs far more than tagging a foreign one: skip only

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.prose import lowercase_words, opens_sentence
 from services.enrich.pipeline.span_shapes import (
     drop_descriptor,
     drop_score,
@@ -74,7 +75,6 @@ _HEAD_WORD_LABELS = {
 _NOT_A_PERSON_WORDS = frozenset(_HEAD_WORD_LABELS)
 _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
-_SENTENCE_OPENING = re.compile(r"(?:^|[.!?][\"”’)]?\s+|\n)$")
 # "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
 # The story must go on in sentence case: "SOCCER - JAPAN GET LUCKY WIN" is a headline.
 _DATELINE = re.compile(
@@ -159,8 +159,7 @@ def _is_common_word(m: RawMention, text: str) -> bool:
     in lowercase is an ordinary word, not a name."""
     if " " in m.text or not m.text.isalpha() or m.text.isupper():
         return False
-    opens_sentence = _SENTENCE_OPENING.search(text, max(0, m.start - 4), m.start) is not None
-    return opens_sentence and re.search(rf"\b{re.escape(m.text.lower())}\b", text) is not None
+    return opens_sentence(text, m.start) and m.text.lower() in lowercase_words(text)
 
 
 def dateline_place(text: str) -> RawMention | None:

@@ -12,12 +12,11 @@ import re
 from collections import Counter, defaultdict
 
 from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.prose import lowercase_words, opens_sentence
 
 MIN_CHARS = 3
-_SENTENCE_START = re.compile(r"(?:^|[.!?][\"”’)]?\s+|\n)$")
 _WORD_BEFORE = re.compile(r"([\w'’.-]+)\s$")
 _WORD_AFTER = re.compile(r"^\s([\w'’-]+)")
-_WORD = re.compile(r"\w+")
 
 
 def _majority_labels(mentions: list[RawMention]) -> dict[str, str]:
@@ -42,15 +41,7 @@ def _part_of_longer_name(text: str, start: int, end: int) -> bool:
     after = _WORD_AFTER.match(text[end : end + 40])
     if after and after.group(1)[:1].isupper():
         return True
-    return bool(before and before.group(1)[:1].isupper() and not _at_sentence_start(text, start))
-
-
-def _lowercase_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text) if w.islower()}
-
-
-def _at_sentence_start(text: str, start: int) -> bool:
-    return _SENTENCE_START.search(text, max(0, start - 4), start) is not None
+    return bool(before and before.group(1)[:1].isupper() and not opens_sentence(text, start))
 
 
 def propagate(mentions: list[RawMention], text: str) -> list[RawMention]:
@@ -61,7 +52,7 @@ def propagate(mentions: list[RawMention], text: str) -> list[RawMention]:
     covered = bytearray(len(text))
     for m in mentions:
         covered[m.start : m.end] = b"\x01" * (m.end - m.start)
-    lowercase = _lowercase_words(text)
+    lowercase = lowercase_words(text)
     # One pass for all names; longest first, so "Aston Villa" wins over "Villa" where both fit.
     alternatives = "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True))
     added: list[RawMention] = []
@@ -70,7 +61,7 @@ def propagate(mentions: list[RawMention], text: str) -> list[RawMention]:
         if any(covered[start:end]) or _part_of_longer_name(text, start, end):
             continue
         # A sentence-initial "Rice" is the grain if the article also writes "rice".
-        if " " not in surface and surface.lower() in lowercase and _at_sentence_start(text, start):
+        if " " not in surface and surface.lower() in lowercase and opens_sentence(text, start):
             continue
         added.append(RawMention(surface, wanted[surface], start, end))
     return sorted([*mentions, *added], key=lambda m: m.start)
