@@ -93,6 +93,8 @@ def get_article(
             "raw": article.raw,
             "source_text": enrichment.get("source_text"),
             "clean_text": article.clean_text,
+            "language_confidence": enrichment.get("language_confidence"),
+            "entities_skipped_reason": enrichment.get("entities_skipped_reason"),
             "removals": enrichment.get("removals", []),
             "credits": enrichment.get("credits", []),
             "entities": _entities(article, with_mentions=True),

@@ -33,6 +33,20 @@ def test_seed_article_comes_back_enriched(stack: Stack) -> None:
             assert record["clean_text"][mention["start"] : mention["end"]] == mention["text"]
             assert SEED[mention["raw_start"] : mention["raw_end"]] == mention["text"]
     assert record["feed_seq"] == 1
+    assert record["language"] == "en" and record["language_confidence"] > 0.9
+    assert record["entities_skipped_reason"] is None
+
+
+def test_non_english_article_is_stored_without_entities(stack: Stack) -> None:
+    text = (
+        "Der Bundestag hat am Donnerstag den Haushalt für das kommende Jahr beschlossen. Die "
+        "Opposition kritisierte die Pläne der Regierung scharf, weil sie nach ihrer Ansicht zu "
+        "wenig für die Bahn und zu viel für neue Schulden vorsehen."
+    )
+    record = stack.wait_final(stack.post({"text": text, "language": "en"})["id"])
+    assert record["status"] == "enriched", record["error"]
+    assert record["language"] == "de" and record["language_confidence"] > 0.9
+    assert record["entities"] == [] and "'de'" in record["entities_skipped_reason"]
 
 
 def test_html_article_is_extracted_then_enriched(stack: Stack) -> None:
