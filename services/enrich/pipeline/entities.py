@@ -12,8 +12,19 @@ from typing import Any
 
 # OntoNotes names; the numeric types (DATE, MONEY, CARDINAL, ...) are not entities to a consumer.
 NAMED_LABELS = frozenset(
-    {"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
-     "LANGUAGE"}
+    {
+        "PERSON",
+        "NORP",
+        "FAC",
+        "ORG",
+        "GPE",
+        "LOC",
+        "PRODUCT",
+        "EVENT",
+        "WORK_OF_ART",
+        "LAW",
+        "LANGUAGE",
+    }
 )
 NER_BATCH_SIZE = 256
 
