@@ -161,6 +161,15 @@ def run(*, size: int = 200, repeats: int = 3, end_to_end_runs: bool = True) -> l
         ),
         Figure(
             SECTION,
+            "bare x2 vs bare x1: the machine's own 2-process ceiling",
+            Summary.of([per_s / s for s in base2]),
+            "articles/s",
+            Summary.of([per_s / s for s in base1_again]),
+            paired_ratios(base1_again, base2),
+            "(info)",
+        ),
+        Figure(
+            SECTION,
             "end to end, 2 workers vs 1 worker (scaling)",
             Summary.of([per_s / s for s in e2e[2]]),
             "articles/s",

@@ -1,9 +1,10 @@
 """Read API latency over a store of 100,000 enriched articles (bench/bulk_load.py), and the query
 plans behind each endpoint.
 
-Each endpoint is driven closed-loop for a few seconds (2 connections, one uvicorn process) and its
-p50/p99 reported; the baseline is a GET on the bare FastAPI app, measured the same way in the same
-run. The plans come from EXPLAIN (ANALYZE, BUFFERS) on the very statements the API issues.
+Each endpoint is driven closed-loop for a few seconds (one connection, so the figure is the
+service's own latency; one uvicorn process) and its p50/p99 reported; the baseline is a GET on
+the bare FastAPI app, measured the same way in the same run. The plans come from
+EXPLAIN (ANALYZE, BUFFERS) on the very statements the API issues.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def explain(backend: BenchBackend, articles: int) -> list[str]:
 
 
 def run(
-    *, repeats: int = 3, seconds: float = 3.0, connections: int = 2, articles: int = 100_000
+    *, repeats: int = 3, seconds: float = 3.0, connections: int = 1, articles: int = 100_000
 ) -> tuple[list[Figure], list[str]]:
     if bulk_load.loaded_count(bulk_load.DEFAULT_URL) != articles:
         bulk_load.load(bulk_load.DEFAULT_URL, articles)
