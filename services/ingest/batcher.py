@@ -69,8 +69,10 @@ class IngestBatcher:
             if len(group) == 1:
                 _settle(group[0][1], error=exc)
                 return
-            log.warning("group write failed; retrying one by one",
-                        extra={"articles": len(group), "error": f"{type(exc).__name__}: {exc}"})
+            log.warning(
+                "group write failed; retrying one by one",
+                extra={"articles": len(group), "error": f"{type(exc).__name__}: {exc}"},
+            )
             for pending in group:
                 await self._write([pending])
             return
@@ -78,8 +80,12 @@ class IngestBatcher:
             _settle(future, result=result)
 
 
-def _settle(future: asyncio.Future[Stored], *, result: Stored | None = None,
-            error: BaseException | None = None) -> None:
+def _settle(
+    future: asyncio.Future[Stored],
+    *,
+    result: Stored | None = None,
+    error: BaseException | None = None,
+) -> None:
     if future.done():  # the client went away and the request was cancelled
         return
     if error is not None:
