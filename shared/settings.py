@@ -39,6 +39,9 @@ class Settings(BaseSettings):
 
     # Limits on what producers may send.
     max_body_bytes: int = 10 * 1024 * 1024
+    max_body_seconds: float = Field(
+        default=30.0, description="A request body must arrive within this time (else 408)."
+    )
     max_article_chars: int = 1_000_000
     max_batch_items: int = 1000
     max_page_size: int = 500

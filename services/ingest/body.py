@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import orjson
 from fastapi import HTTPException, Request, status
 
@@ -20,7 +21,21 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-async def read_body(request: Request, *, limit: int) -> bytes:
+async def read_body(request: Request, *, limit: int, timeout: float | None = None) -> bytes:
+    """The body, refused past `limit` bytes (413) or when it takes longer than `timeout`
+    seconds to arrive (408: a client trickling bytes must not hold a connection forever)."""
+    try:
+        with anyio.fail_after(timeout):
+            return await _read_capped(request, limit=limit)
+    except TimeoutError as exc:
+        raise HTTPException(
+            status.HTTP_408_REQUEST_TIMEOUT,
+            f"request body not received within {timeout:g} s",
+            headers={"Connection": "close"},
+        ) from exc
+
+
+async def _read_capped(request: Request, *, limit: int) -> bytes:
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         # Never inflate: a few KB of gzip can expand to gigabytes (a zip bomb).

@@ -106,7 +106,9 @@ async def post_article(
     kind = media_type(request)
     if kind not in JSON_TYPES:
         raise unsupported(kind, JSON_TYPES)
-    payload = parse_json(await read_body(request, limit=settings.max_body_bytes))
+    payload = parse_json(
+        await read_body(request, limit=settings.max_body_bytes, timeout=settings.max_body_seconds)
+    )
     if not isinstance(payload, dict):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -161,7 +163,7 @@ async def post_batch(
     engine: EngineDep,
 ) -> BatchResult:
     kind = media_type(request)
-    raw = await read_body(request, limit=settings.max_body_bytes)
+    raw = await read_body(request, limit=settings.max_body_bytes, timeout=settings.max_body_seconds)
     if kind in JSON_TYPES:
         payload = parse_json(raw)
         if not isinstance(payload, list):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import select
 import socket
+import time
 from pathlib import Path
 
 import orjson
@@ -99,3 +100,27 @@ def test_batch_over_the_item_limit_is_413(stack: Stack) -> None:
     )
     assert response.status_code == 413
     assert f"limit is {limit}" in response.json()["detail"]
+
+
+def test_trickled_body_times_out(embedded_store: Backend, tmp_path: Path) -> None:
+    """A client that declares a body and then sends almost nothing gets 408, not a held thread."""
+    port = free_port()
+    ingest = start_service(
+        embedded_store, tmp_path, "ingest", port, WIREFEED_MAX_BODY_SECONDS="1.5"
+    )
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(
+                b"POST /v1/articles HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"text": '
+            )
+            started = time.monotonic()
+            answer = b""
+            while chunk := sock.recv(65536):  # the server closes after answering
+                answer += chunk
+            took = time.monotonic() - started
+    finally:
+        ingest.stop()
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+    assert b"not received within 1.5 s" in answer
+    assert took < 5
