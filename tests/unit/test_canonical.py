@@ -90,6 +90,14 @@ def test_full_name_starting_with_a_given_name_is_a_person() -> None:
     assert [m.text for m in groups["Clemens Fuest"].mentions] == ["Clemens Fuest", "Fuest"]
 
 
+def test_untagged_full_name_is_found_with_its_surname() -> None:
+    text = "said Republican Anna Kowalski's aide. Kowalski later agreed, as did Anna Holdings."
+    groups = by_name(entities(text))
+    assert groups["Anna Kowalski"].label == "PERSON"
+    assert [m.text for m in groups["Anna Kowalski"].mentions] == ["Anna Kowalski", "Kowalski"]
+    assert "Anna Holdings" not in groups
+
+
 def test_given_name_does_not_make_an_organisation_a_person() -> None:
     text = "Anna Holdings said profits rose."
     assert entities(text, ("Anna Holdings", "ORG"))[0].label == "ORG"

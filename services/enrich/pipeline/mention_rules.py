@@ -7,6 +7,7 @@ article: where the small model is reliably wrong, a plain rule is reliably right
   ("Clemens Fuest" tagged ORG);
 - a one-word "person" written like a brand ("SpaceX", "OpenAI", "LSEG") is an ORG, and a
   "person" whose last word names a kind of thing ("Fitch Ratings", "Harmon Springs") is that;
+- a common given name followed by a surname is a person even where the model saw nothing;
 - the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place.
 """
 
@@ -144,6 +145,36 @@ def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
     return _shifted(m, m.text, m.start, head_label) if head_label else m
 
 
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)+")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def untagged_full_names(
+    text: str, mentions: list[RawMention], given_names: frozenset[str]
+) -> list[RawMention]:
+    """People the model missed: a common given name and one or two capitalised words, the end of
+    a run of capitalised words ("Republican Curtis Sliwa" -> "Curtis Sliwa"), nowhere tagged."""
+    covered = bytearray(len(text))
+    for m in mentions:
+        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    found = []
+    for run in _CAPITALISED_RUN.finditer(text):
+        if any(covered[run.start() : run.end()]):
+            continue
+        words = run.group(0).split(" ")
+        first = next((i for i, w in enumerate(words) if w in given_names), None)
+        if first is None or not 2 <= len(words) - first <= 3:
+            continue
+        name_words = words[first:]
+        name_words[-1] = _POSSESSIVE_END.sub("", name_words[-1])
+        if not _looks_like_full_name(name_words, given_names):
+            continue
+        name = " ".join(name_words)
+        start = run.start() + len(" ".join(words[:first])) + (1 if first else 0)
+        found.append(RawMention(name, "PERSON", start, start + len(name)))
+    return found
+
+
 def _without_nested(mentions: list[RawMention]) -> list[RawMention]:
     """Drop mentions inside another one (an organisation extended over "of Kenya")."""
     kept: list[RawMention] = []
@@ -180,6 +211,9 @@ def refine_mentions(
             if trimmed is not None:
                 refined.append(relabel(trimmed, given_names))
     refined = _without_nested([extend_organisation(m, text) for m in refined])
+    refined = sorted(
+        [*refined, *untagged_full_names(text, refined, given_names)], key=lambda m: m.start
+    )
     refined = [m for m in refined if not _is_common_word(m, text)]
     dateline = dateline_place(text)
     if dateline is not None:

@@ -71,12 +71,16 @@ def enrich_many(
 
 def _finish(prepared: _Prepared, found: list[Any], config: PipelineConfig) -> EnrichedDocument:
     text = prepared.stripped.text
-    entities = canonicalise(
-        found,
-        text=text,
-        aliases=config.aliases,
-        given_names=config.given_names,
-        not_names=config.not_names,
+    entities = (
+        []  # not English: no entity rule may tag it either
+        if prepared.language.skip_entities_reason
+        else canonicalise(
+            found,
+            text=text,
+            aliases=config.aliases,
+            given_names=config.given_names,
+            not_names=config.not_names,
+        )
     )
     extracted = prepared.extracted
     metadata = {
