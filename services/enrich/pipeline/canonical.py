@@ -68,21 +68,21 @@ def canonicalise(
     given_names: frozenset[str] = frozenset(),
     not_names: frozenset[str] = frozenset(),
 ) -> list[EntityGroup]:
-    trimmed = [t for m in raw if (t := _trim(m)) is not None and t.text not in not_names]
-    trimmed = refine_mentions(trimmed, text=text.text, given_names=given_names)
-    trimmed = propagate(trimmed, text.text)
-    full_name_of = _full_names_by_short_form(trimmed)
+    mentions = [t for m in raw if (t := _trim(m)) is not None and t.text not in not_names]
+    mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
+    mentions = propagate(mentions, text.text)
+    full_name_of = _full_names_by_short_form(mentions)
     full_names = {
-        alias_key(m.text) for m in trimmed if m.label == "PERSON" and len(m.text.split()) > 1
+        alias_key(m.text) for m in mentions if m.label == "PERSON" and len(m.text.split()) > 1
     }
 
     # Majority label per surface form, for the mentions no rule below decides.
     votes: dict[str, Counter[str]] = defaultdict(Counter)
-    for m in trimmed:
+    for m in mentions:
         votes[alias_key(m.text)][m.label] += 1
 
     groups: dict[tuple[str, str], EntityGroup] = {}
-    for m in trimmed:
+    for m in mentions:
         key = alias_key(m.text)
         known = aliases.lookup(m.text)
         if key in full_names:
