@@ -122,9 +122,14 @@ class UrlFetcher:
         for _ in range(self.settings.fetch_max_redirects + 1):
             if time.monotonic() > deadline:
                 raise FetchError("the page did not arrive in time")
-            target = resolve_target(url, allow_loopback=self.allow_loopback)
+            try:
+                target = resolve_target(url, allow_loopback=self.allow_loopback)
+            except ValueError as exc:  # unparsable, e.g. a malformed Location
+                raise FetchError(f"invalid URL {url[:200]!r}") from exc
             try:
                 outcome = self._get_any(target, deadline)
+            except httpx.InvalidURL as exc:
+                raise FetchError(f"invalid URL {url[:200]!r}") from exc
             except httpx.TimeoutException as exc:
                 raise FetchError(f"{target.host!r} did not answer in time") from exc
             except httpx.HTTPError as exc:

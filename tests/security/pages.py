@@ -55,6 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/redirect-loopback-v6": lambda: self._redirect("http://[::ffff:127.0.0.1]/article"),
             "/redirect-loop": lambda: self._redirect("/redirect-loop"),
             "/redirect-file": lambda: self._redirect("file:///etc/passwd"),
+            "/redirect-malformed": lambda: self._redirect("http://[::1"),
         }.get(self.path)
         if route is None:
             self.send_error(404)

@@ -136,6 +136,7 @@ HOSTILE = [
     ("redirect-to-private", "/redirect-private", "private"),
     ("redirect-to-file", "/redirect-file", "only http and https"),
     ("redirect-loop", "/redirect-loop", "more than 3 redirects"),
+    ("redirect-malformed", "/redirect-malformed", "failed: RemoteProtocolError"),
     ("slow-server", "/slow", "did not answer in time"),
     ("drip-feed", "/drip", "took longer than 2 s"),
     ("endless-body", "/endless", "larger than 200000 bytes"),
@@ -185,3 +186,16 @@ def test_url_only_items_in_a_batch_are_rejected(guarded: Stack) -> None:
 )
 def test_address_classification(address: str, blocked: bool) -> None:
     assert (address_problem(ipaddress.ip_address(address)) is not None) is blocked
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://exa mple.com/", "http://host:99999/"])
+def test_unparsable_urls_are_fetch_errors(url: str) -> None:
+    from services.ingest.fetch import FetchError, UrlFetcher
+    from shared.settings import Settings
+
+    fetcher = UrlFetcher(Settings())
+    try:
+        with pytest.raises(FetchError):
+            fetcher.fetch(url)
+    finally:
+        fetcher.close()
