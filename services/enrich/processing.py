@@ -33,8 +33,12 @@ def process_article(
     engine: Engine,
     config: PipelineConfig,
     max_attempts: int,
+    retries: int = 0,
     after_claim: Callable[[Claim], None] | None = None,
 ) -> Outcome:
+    """`retries`: how many times this task was retried for a database error. Such a delivery may
+    have counted its attempt before the database went away; it was not lost to a dying worker,
+    so it does not count against `max_attempts` (retries are bounded on their own)."""
     with Session(engine) as session:
         claim = claim_attempt(session=session, article_id=article_id)
     if claim is None:
@@ -46,7 +50,7 @@ def process_article(
             extra={"article_id": article_id, "status": claim.status},
         )
         return Outcome.duplicate
-    if claim.attempts > max_attempts:
+    if claim.attempts - retries > max_attempts:
         error = (
             f"gave up after {max_attempts} attempts: the worker died or was stopped while "
             "enriching this article each time"

@@ -81,6 +81,7 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
                 engine=get_engine(),
                 config=runtime.pipeline(settings),
                 max_attempts=settings.task_max_attempts,
+                retries=self.request.retries,
                 after_claim=after_claim,
             )
         except (OperationalError, DBAPIError) as exc:

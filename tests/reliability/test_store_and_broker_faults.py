@@ -175,3 +175,65 @@ def test_database_unreachable_during_enrichment(pg_redis: Backend, log_dir: Path
         "for one task (bound 5, backoff 1, 2, 4... s)",
         seconds=time.monotonic() - started,
     )
+
+
+def test_database_flapping_after_claim_does_not_use_up_attempts(
+    pg_redis: Backend, log_dir: Path
+) -> None:
+    """Fault 6b: the database goes away right after a delivery counted its attempt, again and
+    again. Those deliveries were retried for a database error, not lost to a dying worker: the
+    article must still be enriched, not end `failed` for 'too many attempts'."""
+    started = time.monotonic()
+    max_attempts, flaps = 2, 2  # the old accounting failed it on the third delivery
+    url = make_url(pg_redis.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxy.start()
+    via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    ingest = Ingest(pg_redis, log_dir)
+    worker = start_worker(
+        pg_redis,
+        log_dir,
+        concurrency=1,
+        WIREFEED_DATABASE_URL=via_proxy,
+        WIREFEED_TEST_TASK_DELAY="1",
+        WIREFEED_TASK_MAX_ATTEMPTS=str(max_attempts),
+    )
+    try:
+        posted = ingest.post(article(1, tag="flap"))
+        for flap in range(flaps):
+            # Cut while the delivery sleeps after its claim; restore once it has failed.
+            wait_until(
+                lambda f=flap: worker.log().count('"enrich attempt started"') > f,
+                30,
+                "a delivery to claim its attempt",
+            )
+            proxy.cut()
+            wait_until(
+                lambda f=flap: worker.log().count("database error, retrying") > f,
+                30,
+                "the delivery to fail on the database",
+            )
+            proxy.start()
+        engine = store_engine(pg_redis)
+        accepted = ingest.log.accepted_ids()
+        wait_all_final(engine, accepted, timeout=60)
+        result = audit(engine, accepted)
+        engine.dispose()
+    finally:
+        worker.stop()
+        ingest.close()
+        proxy.stop()
+    assert result.failed_errors == {}, result.failed_errors
+    assert result.enriched == 1 and result.duplicates == 0
+    assert result.max_attempts > max_attempts  # more deliveries than the death budget, and fine
+    record_result(
+        "6b database lost right after each claim",
+        backend=pg_redis.name,
+        posted=1,
+        faults=flaps,
+        result=result,
+        note=f"{flaps} deliveries failed on the database after counting an attempt "
+        f"(budget {max_attempts} for worker deaths); still enriched",
+        seconds=time.monotonic() - started,
+    )
+    assert posted.status == 202
