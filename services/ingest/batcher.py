@@ -7,7 +7,7 @@ when the service is idle (a lone article goes alone), and under load every group
 that arrived while the previous group was being written. A request still gets its answer only
 after its row is committed and its task sent (persist first, then enqueue), so nothing about
 delivery changes. If a group fails, its articles are retried one by one, so one bad article
-cannot fail the others.
+cannot fail the others (unless the database itself is unreachable: then all fail at once).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from services.ingest.store import Stored
 from shared.schemas import ArticleIn
@@ -26,6 +27,7 @@ log = logging.getLogger("wirefeed.ingest.batcher")
 
 StoreAndQueue = Callable[[list[ArticleIn]], list[Stored]]
 _Pending = tuple[ArticleIn, "asyncio.Future[Stored]"]
+UNAVAILABLE = (OperationalError, InterfaceError)  # the database, not one article, is the problem
 
 
 class IngestBatcher:
@@ -66,8 +68,10 @@ class IngestBatcher:
         try:
             results = await run_in_threadpool(self._handle, [item for item, _ in group])
         except Exception as exc:
-            if len(group) == 1:
-                _settle(group[0][1], error=exc)
+            if len(group) == 1 or isinstance(exc, UNAVAILABLE):
+                # The database is unreachable: retrying each article would only wait N times.
+                for _, future in group:
+                    _settle(future, error=exc)
                 return
             log.warning(
                 "group write failed; retrying one by one",

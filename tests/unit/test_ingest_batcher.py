@@ -7,6 +7,7 @@ import asyncio
 import threading
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from services.ingest.batcher import IngestBatcher
 from services.ingest.store import Stored
@@ -86,6 +87,27 @@ def test_one_bad_article_fails_alone() -> None:
         await batcher.stop()
         assert isinstance(results[3], ValueError)
         assert [r.id for i, r in enumerate(results) if i != 3] == [0, 1, 2, 4, 5]  # type: ignore[union-attr]
+
+    asyncio.run(scenario())
+
+
+def test_an_unreachable_database_fails_the_group_at_once() -> None:
+    class Down(Recorder):
+        def __call__(self, items: list[ArticleIn]) -> list[Stored]:
+            self.groups.append([i.external_id or "" for i in items])
+            raise OperationalError("INSERT ...", {}, ConnectionError("connection refused"))
+
+    async def scenario() -> None:
+        handle = Down()
+        batcher = IngestBatcher(handle, writers=1)
+        results = _submit_all(batcher, 5)  # all queued before the writer starts: one group
+        pending = asyncio.ensure_future(results)
+        await asyncio.sleep(0.05)
+        batcher.start()
+        answers = await pending
+        await batcher.stop()
+        assert all(isinstance(a, OperationalError) for a in answers)
+        assert len(handle.groups) == 1  # no one-by-one retries against a database that is down
 
     asyncio.run(scenario())
 
