@@ -39,14 +39,15 @@ def render(
     *,
     articles: int,
     model: str,
+    labelled_set: str,
 ) -> str:
     bp = report.boilerplate
     gain = (report.wirefeed.micro.f1 - report.bare.micro.f1) * 100
     lines = [
-        "# wirefeed enrichment: development-set results",
+        f"# wirefeed enrichment: results on eval/{labelled_set}",
         "",
-        f"Command: `.venv/bin/python -m eval.evaluate` ({articles} hand-labelled articles in"
-        f" eval/devset, model {model}).",
+        f"Command: `.venv/bin/python -m eval.evaluate --set {labelled_set}` ({articles}"
+        f" hand-labelled articles in eval/{labelled_set}, model {model}).",
         "",
         "## Boilerplate",
         "",
@@ -86,7 +87,14 @@ def render(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.evaluate", description=__doc__)
     parser.add_argument("--errors", action="store_true", help="list entity errors")
-    parser.add_argument("--no-write", action="store_true", help="do not write eval/RESULTS.md")
+    parser.add_argument("--no-write", action="store_true", help="do not write the results file")
+    parser.add_argument(
+        "--set",
+        choices=["devset", "heldout"],
+        default="devset",
+        help="devset: the set rules were tuned on; heldout: articles written and labelled apart, "
+        "never used for tuning (results in eval/RESULTS-heldout.md)",
+    )
     args = parser.parse_args(argv)
 
     import spacy
@@ -94,20 +102,30 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     config = load_pipeline_config(settings)
     bare_nlp = spacy.load(settings.spacy_model)  # full default pipeline
-    articles = load_devset()
+    articles = load_devset(Path(__file__).parent / args.set)
     report = evaluate_devset(articles, config, bare_nlp)
     clean_texts = report.clean_texts
     speed = measure_throughput([submitted(a) for a in articles], clean_texts, config)
     detector = measure_language_detector(clean_texts, config)
 
-    text = render(report, speed, detector, articles=len(articles), model=settings.spacy_model)
+    text = render(
+        report,
+        speed,
+        detector,
+        articles=len(articles),
+        model=settings.spacy_model,
+        labelled_set=args.set,
+    )
     sys.stdout.write(text)
     if args.errors:
         for system, score in (("wirefeed", report.wirefeed), ("bare", report.bare)):
             for article_id, kind, (surface, label) in score.errors:
                 print(f"{system}\t{article_id}\t{kind}\t{label}\t{surface}")
     if not args.no_write:
-        RESULTS_PATH.write_text(text, encoding="utf-8")
+        path = (
+            RESULTS_PATH if args.set == "devset" else RESULTS_PATH.with_name("RESULTS-heldout.md")
+        )
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

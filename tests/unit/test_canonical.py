@@ -54,6 +54,21 @@ def test_surname_shared_by_two_people_stays_apart() -> None:
     assert set(groups) == {"Anna Smith", "Jim Smith", "Smith"}
 
 
+def test_known_places_are_never_a_persons_name_or_surname() -> None:
+    text = "Flights to Papua New Guinea resumed. Stellar Live Asia sold out. Asia waits."
+    groups = by_name(
+        entities(
+            text,
+            ("Papua New Guinea", "PERSON"),
+            ("Stellar Live Asia", "PERSON"),
+            ("Asia", "LOC"),
+        )
+    )
+    assert groups["Papua New Guinea"].label == "GPE"
+    assert groups["Asia"].label == "LOC"
+    assert groups["Asia"].count == 1
+
+
 def test_aliases_resolve_to_one_canonical_entity() -> None:
     text = "The U.S. and the United States of America and Kiev."
     groups = by_name(

@@ -47,14 +47,24 @@ def _trim(mention: RawMention) -> RawMention | None:
     return RawMention(text, mention.label, start, start + len(text))
 
 
-def _full_names_by_short_form(mentions: list[RawMention]) -> dict[str, str]:
-    """Map a surname (or trailing part) to the one multi-word PERSON name in the article it ends."""
+def _known_non_person(aliases: AliasTable, surface: str) -> bool:
+    """The alias table names this as a place or organisation ("Papua New Guinea", "Asia")."""
+    known = aliases.lookup(surface)
+    return known is not None and known.label not in (None, "PERSON")
+
+
+def _full_names_by_short_form(mentions: list[RawMention], aliases: AliasTable) -> dict[str, str]:
+    """Map a surname (or trailing part) to the one multi-word PERSON name in the article it ends.
+    Known places and organisations are neither full names nor short forms: a model's "Stellar
+    Live Asia" (PERSON) must not turn every "Asia" into a person."""
     candidates: dict[str, set[str]] = defaultdict(set)
     for m in mentions:
         words = m.text.split()
-        if m.label == "PERSON" and len(words) > 1:
+        if m.label == "PERSON" and len(words) > 1 and not _known_non_person(aliases, m.text):
             for cut in range(1, len(words)):
-                candidates[alias_key(" ".join(words[cut:]))].add(m.text)
+                short = " ".join(words[cut:])
+                if not _known_non_person(aliases, short):
+                    candidates[alias_key(short)].add(m.text)
     # A short form that could end two different people ("Smith") stays unresolved.
     resolved = {short: next(iter(names)) for short, names in candidates.items() if len(names) == 1}
     return resolved
@@ -71,9 +81,13 @@ def canonicalise(
     mentions = [t for m in raw if (t := _trim(m)) is not None and t.text not in not_names]
     mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
     mentions = propagate(mentions, text.text)
-    full_name_of = _full_names_by_short_form(mentions)
+    full_name_of = _full_names_by_short_form(mentions, aliases)
     full_names = {
-        alias_key(m.text) for m in mentions if m.label == "PERSON" and len(m.text.split()) > 1
+        alias_key(m.text)
+        for m in mentions
+        if m.label == "PERSON"
+        and len(m.text.split()) > 1
+        and not _known_non_person(aliases, m.text)
     }
 
     # Majority label per surface form, for the mentions no rule below decides.
