@@ -9,14 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.processes import Proc, start_worker
-from tests.support.services import (
-    Backend,
-    drop_database,
-    embedded_backend,
-    production_backend,
-)
+from tests.support.services import Backend, migrated_backend
 from tests.support.stack import Stack, reset_store, running_stack
-from wirefeed.migrate import upgrade
 
 pytestmark = pytest.mark.integration
 
@@ -25,17 +19,8 @@ pytestmark = pytest.mark.integration
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Backend]:
-    if request.param == "embedded":
-        chosen = embedded_backend(tmp_path_factory.mktemp("embedded"))
-    else:
-        chosen = production_backend()
-    try:
-        upgrade(chosen.database_url)
+    with migrated_backend(request.param, tmp_path_factory.mktemp(request.param)) as chosen:
         yield chosen
-    finally:
-        chosen.close()
-        if chosen.database_url.startswith("postgresql"):
-            drop_database(chosen.database_url)
 
 
 @pytest.fixture(scope="session")

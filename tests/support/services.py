@@ -10,6 +10,8 @@ import os
 import socket
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,3 +103,18 @@ def drop_database(url: str) -> None:
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
+
+
+@contextmanager
+def migrated_backend(kind: str, tmp: Path) -> Iterator[Backend]:
+    """A backend ("embedded" or "production") with the schema at head, removed afterwards."""
+    from wirefeed.migrate import upgrade
+
+    chosen = embedded_backend(tmp) if kind == "embedded" else production_backend()
+    try:
+        upgrade(chosen.database_url)
+        yield chosen
+    finally:
+        chosen.close()
+        if chosen.database_url.startswith("postgresql"):
+            drop_database(chosen.database_url)

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from shared import db
 from shared.settings import get_settings
@@ -28,14 +29,25 @@ def clear_cached_settings() -> None:
     db.get_read_engine.cache_clear()
 
 
-def reset_store(engine: Engine) -> None:
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in TABLES:
-                connection.execute(text(f"DELETE FROM {table}"))
-        connection.execute(text("UPDATE feed_counter SET value = 0"))
+def reset_store(engine: Engine, attempts: int = 5) -> None:
+    """Empty the store. A worker may still be writing the previous test's last article; if
+    PostgreSQL picks the truncate as a deadlock victim, try again."""
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    connection.execute(
+                        text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+                    )
+                else:
+                    for table in TABLES:
+                        connection.execute(text(f"DELETE FROM {table}"))
+                connection.execute(text("UPDATE feed_counter SET value = 0"))
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 @dataclass
