@@ -16,7 +16,7 @@ from celery import Celery, Task, signals
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.enrich.config import load_pipeline_config
-from services.enrich.pipeline import PipelineConfig
+from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.processing import process_article
 from services.enrich.store import Claim
 from shared.celery_app import ENRICH_TASK, make_celery
@@ -104,9 +104,17 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
     return app
 
 
+# One short article through the whole pipeline before the fork: the model's first call allocates
+# and caches, and done here it is shared copy-on-write instead of paid by each child's first task.
+_WARM_UP = SubmittedDocument(
+    text="Officials in Berlin said on Monday that Angela Merkel met executives from Siemens.\n"
+    "Read also| An unrelated headline"
+)
+
+
 @signals.worker_init.connect
 def _load_model_before_fork(**_: Any) -> None:
-    runtime.pipeline(get_settings())
+    enrich(_WARM_UP, runtime.pipeline(get_settings()))
 
 
 @signals.worker_process_init.connect
