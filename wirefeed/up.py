@@ -49,6 +49,25 @@ def _wait_ready(
     raise RuntimeError(f"{name} not ready at {url} after {timeout}s")
 
 
+def _wait_worker(
+    settings: Settings, process: subprocess.Popen[bytes], timeout: float = 120.0
+) -> None:
+    """Until a worker answers a control ping: "up" means articles get enriched, not only stored."""
+    from shared.celery_app import make_celery
+
+    app = make_celery(settings)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"worker exited with code {process.returncode}; see its log")
+            if app.control.ping(timeout=1.0):
+                return
+        raise RuntimeError(f"no worker answered within {timeout}s")
+    finally:
+        app.close()
+
+
 def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | None) -> int:
     data_dir = settings.data_dir.resolve()
     logs = data_dir / "logs"
@@ -84,6 +103,10 @@ def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | 
         processes = dict(children)
         _wait_ready(f"{ingest_url}/readyz", processes["ingest"], "ingest")
         _wait_ready(f"{api_url}/readyz", processes["api"], "api")
+        _wait_worker(
+            settings.model_copy(update={"broker_url": env["WIREFEED_BROKER_URL"]}),
+            processes["worker"],
+        )
         if seeds is not None and seeds.exists():
             totals = ingest_paths([seeds], base_url=ingest_url, progress=False)
             print(f"seeds from {seeds}: {totals}", flush=True)
