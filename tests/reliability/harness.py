@@ -181,6 +181,16 @@ def wait_all_final(engine: Engine, ids: set[int], timeout: float) -> None:
     wait_until(done, timeout, f"{len(ids)} articles to end enriched or failed", interval=0.5)
 
 
+def settle(backend: Backend, accepted: set[int], *, timeout: float) -> Audit:
+    """Wait until every accepted article is final, then audit the store."""
+    engine = store_engine(backend)
+    try:
+        wait_all_final(engine, accepted, timeout)
+        return audit(engine, accepted)
+    finally:
+        engine.dispose()
+
+
 def audit(engine: Engine, accepted: set[int]) -> Audit:
     """Check the store against the ids the client was given: one row each, one result each,
     feed positions unique and contiguous, entity counts not inflated by a double write."""

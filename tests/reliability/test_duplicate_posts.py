@@ -10,10 +10,8 @@ import pytest
 from tests.reliability.harness import (
     Ingest,
     article,
-    audit,
     record_result,
-    store_engine,
-    wait_all_final,
+    settle,
 )
 from tests.support.processes import start_worker
 from tests.support.services import Backend
@@ -39,12 +37,9 @@ def test_same_article_posted_concurrently(
             assert len(ids) == 1, f"ten posts of one article got ids {ids}"
             assert sum(not a.body["duplicate"] for a in answers) == 1
 
-        engine = store_engine(backend)
         accepted = ingest.log.accepted_ids()
         assert len(accepted) == rounds
-        wait_all_final(engine, accepted, timeout=60)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(backend, accepted, timeout=60)
     finally:
         worker.stop()
         ingest.close()

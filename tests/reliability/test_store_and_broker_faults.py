@@ -14,12 +14,10 @@ from tests.reliability.conftest import Broker
 from tests.reliability.harness import (
     Ingest,
     article,
-    audit,
     count_in_logs,
     record_result,
+    settle,
     start_relay,
-    store_engine,
-    wait_all_final,
 )
 from tests.reliability.tcp_proxy import TcpProxy
 from tests.support.processes import Proc, start_worker, wait_until
@@ -63,11 +61,8 @@ def test_broker_down_while_posting(pg_valkey: Backend, broker: Broker, log_dir: 
 
         statuses = ingest.log.statuses()
         assert set(statuses) <= {202, 503}, statuses
-        engine = store_engine(pg_valkey)
         accepted = ingest.log.accepted_ids()
-        wait_all_final(engine, accepted, timeout=90)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(pg_valkey, accepted, timeout=90)
     finally:
         for proc in (worker, relay):
             proc.stop()
@@ -100,12 +95,9 @@ def test_broker_restarted_empty(pg_valkey: Backend, broker: Broker, log_dir: Pat
         ingest.post_many([article(i, tag="wipe") for i in range(posted)], threads=2)
         wait_until(lambda: _enriched_so_far(workers) >= 5, 30, "some articles enriched")
         broker.restart_empty()
-        engine = store_engine(pg_valkey)
         accepted = ingest.log.accepted_ids()
         assert len(accepted) == posted
-        wait_all_final(engine, accepted, timeout=120)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(pg_valkey, accepted, timeout=120)
         resent = relay.log().count("re-sent stale articles")
     finally:
         for proc in (*workers, relay):
@@ -124,16 +116,22 @@ def test_broker_restarted_empty(pg_valkey: Backend, broker: Broker, log_dir: Pat
     )
 
 
+def _database_behind_proxy(backend: Backend) -> tuple[TcpProxy, str]:
+    """A running TCP proxy in front of the backend's PostgreSQL, and the URL that goes through
+    it: cutting the proxy cuts the workers' database without touching the server."""
+    url = make_url(backend.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    proxy.start()
+    return proxy, url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+
+
 @pytest.mark.slow
 def test_database_unreachable_during_enrichment(pg_redis: Backend, log_dir: Path) -> None:
     """Fault 6: the workers' database connection is cut for a while (a TCP proxy in front of
     PostgreSQL). Tasks back off and retry a bounded number of times; all complete."""
     started = time.monotonic()
     posted, outage = 80, 6.0
-    url = make_url(pg_redis.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    proxy.start()
-    via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy, via_proxy = _database_behind_proxy(pg_redis)
     ingest = Ingest(pg_redis, log_dir)
     worker = start_worker(
         pg_redis,
@@ -148,11 +146,8 @@ def test_database_unreachable_during_enrichment(pg_redis: Backend, log_dir: Path
         proxy.cut()
         time.sleep(outage)
         proxy.start()
-        engine = store_engine(pg_redis)
         accepted = ingest.log.accepted_ids()
-        wait_all_final(engine, accepted, timeout=120)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(pg_redis, accepted, timeout=120)
         retries = [
             json.loads(line)["retry"]
             for line in worker.log().splitlines()
@@ -185,10 +180,7 @@ def test_database_flapping_after_claim_does_not_use_up_attempts(
     article must still be enriched, not end `failed` for 'too many attempts'."""
     started = time.monotonic()
     max_attempts, flaps = 2, 2  # the old accounting failed it on the third delivery
-    url = make_url(pg_redis.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    proxy.start()
-    via_proxy = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy, via_proxy = _database_behind_proxy(pg_redis)
     ingest = Ingest(pg_redis, log_dir)
     worker = start_worker(
         pg_redis,
@@ -214,11 +206,8 @@ def test_database_flapping_after_claim_does_not_use_up_attempts(
                 "the delivery to fail on the database",
             )
             proxy.start()
-        engine = store_engine(pg_redis)
         accepted = ingest.log.accepted_ids()
-        wait_all_final(engine, accepted, timeout=60)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(pg_redis, accepted, timeout=60)
     finally:
         worker.stop()
         ingest.close()

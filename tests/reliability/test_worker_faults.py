@@ -17,6 +17,7 @@ from tests.reliability.harness import (
     audit,
     count_in_logs,
     record_result,
+    settle,
     start_relay,
     store_engine,
     wait_all_final,
@@ -63,12 +64,9 @@ def test_worker_sigkilled_repeatedly_during_a_run(
             current.process.wait(10)
             workers.append(start_worker(backend, log_dir, concurrency=2, **env))
         poster.join()
-        engine = store_engine(backend)
         accepted = ingest.log.accepted_ids()
         assert len(accepted) == posted, ingest.log.statuses()
-        wait_all_final(engine, accepted, timeout=150)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(backend, accepted, timeout=150)
     finally:
         for proc in [*workers, relay]:
             proc.stop()
@@ -107,11 +105,8 @@ def test_child_killed_mid_task_and_poison_article(pg_redis: Backend, log_dir: Pa
         os.kill(child, signal.SIGKILL)  # the parent stays up; only its child dies
 
         poison = ingest.post(article(2, tag="child", extra="POISON-PILL"))
-        engine = store_engine(pg_redis)
         accepted = ingest.log.accepted_ids()
-        wait_all_final(engine, accepted, timeout=60)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(pg_redis, accepted, timeout=60)
         crashes = worker.log().count("test hook: killing this worker process")
     finally:
         worker.stop()
@@ -194,11 +189,8 @@ def test_sigterm_mid_task_finishes_or_requeues(pg_redis: Backend, log_dir: Path)
         assert old.process.wait(30) == 0, old.log()[-2000:]
         finished_by_old = old.log().count('"article enriched"')
         new = start_worker(pg_redis, log_dir, concurrency=2, WIREFEED_TEST_TASK_DELAY="0")
-        engine = store_engine(pg_redis)
         accepted = ingest.log.accepted_ids()
-        wait_all_final(engine, accepted, timeout=60)
-        result = audit(engine, accepted)
-        engine.dispose()
+        result = settle(pg_redis, accepted, timeout=60)
     finally:
         old.stop()
         if new is not None:
