@@ -6,19 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from services.ingest.batcher import IngestBatcher
 from services.ingest.fetch import UrlFetcher
 from services.ingest.routes import router, store_and_queue
-from shared.auth import access_guard
 from shared.celery_app import make_celery
 from shared.db import get_engine
-from shared.errors import ERROR_RESPONSES
 from shared.health import health_router
-from shared.metrics import MetricsMiddleware, metrics_router
-from shared.query_guard import no_nul_in_query
-from shared.security_headers import SecurityHeadersMiddleware
+from shared.service_app import mount_service
 from shared.settings import get_settings
 
 
@@ -48,14 +44,11 @@ def create_app() -> FastAPI:
         with app.state.celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=1)
 
-    # Every /v1 route needs a key once keys are configured; health probes and /docs stay open.
-    app.include_router(
+    mount_service(
+        app,
         router,
-        dependencies=[Depends(access_guard("ingest", get_settings())), Depends(no_nul_in_query)],
-        responses=ERROR_RESPONSES,
+        role="ingest",
+        service="ingest",
+        health=health_router(engine=get_engine, extra={"broker": broker_ping}),
     )
-    app.include_router(metrics_router())
-    app.add_middleware(MetricsMiddleware, service="ingest")
-    app.include_router(health_router(engine=get_engine, extra={"broker": broker_ping}))
-    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -1,0 +1,32 @@
+"""What both HTTP services mount the same way: guarded /v1 routes, metrics, probes, headers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from shared.auth import Kind, access_guard
+from shared.errors import ERROR_RESPONSES
+from shared.metrics import MetricsMiddleware, metrics_router
+from shared.query_guard import no_nul_in_query
+from shared.security_headers import SecurityHeadersMiddleware
+from shared.settings import get_settings
+
+
+def mount_service(
+    app: FastAPI,
+    routes: APIRouter,
+    *,
+    role: Kind,
+    service: str,
+    health: APIRouter,
+) -> None:
+    # Every /v1 route needs a key of `role` once keys are configured; probes and /docs stay open.
+    app.include_router(
+        routes,
+        dependencies=[Depends(access_guard(role, get_settings())), Depends(no_nul_in_query)],
+        responses=ERROR_RESPONSES,
+    )
+    app.include_router(metrics_router())
+    app.add_middleware(MetricsMiddleware, service=service)
+    app.include_router(health)
+    app.add_middleware(SecurityHeadersMiddleware)
