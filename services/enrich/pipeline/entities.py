@@ -5,7 +5,8 @@ to mark sentence ends, and a mention must never run across a paragraph break.
 
 What one Doc costs grows faster than its length (a 950,000-character line took 3.2 GB), so no
 Doc is longer than `MAX_PIECE_CHARS`: a longer paragraph is cut where a sentence ends, else at a
-space, else hard at the bound (pieces.py), and a mention the cut split in two is joined again.
+space, else hard at the bound (pieces.py); after a cut that is not a sentence end the next piece
+overlaps the previous one, so a name the cut split in two is read whole again.
 Pieces stream through `nlp.pipe` in batches bounded in characters as well as in count, and only
 the mentions of a batch outlive it, so memory stays flat whatever the article's size or shape.
 """
@@ -79,7 +80,9 @@ def _batches(jobs: Iterable[_Job]) -> Iterator[list[_Job]]:
     batch: list[_Job] = []
     chars = 0
     for job in jobs:
-        if batch and (len(batch) >= NER_BATCH_SIZE or chars + len(job.piece.text) > NER_BATCH_CHARS):
+        if batch and (
+            len(batch) >= NER_BATCH_SIZE or chars + len(job.piece.text) > NER_BATCH_CHARS
+        ):
             yield batch
             batch, chars = [], 0
         batch.append(job)
@@ -101,24 +104,19 @@ def tag_texts(nlp: Any, texts: Sequence[str]) -> list[list[RawMention]]:
                 for ent in doc.ents
                 if ent.label_ in NAMED_LABELS
             ]  # fmt: skip
-            _append_joined(found[job.owner], mentions, job.piece, texts[job.owner])
+            _append_stitched(found[job.owner], mentions, job.piece)
     return found
 
 
-def _append_joined(
-    into: list[RawMention], mentions: list[RawMention], piece: Piece, text: str
-) -> None:
-    """Add a piece's mentions; where the cut before this piece split a name ("Barack" | "Obama"),
-    the last mention so far and this piece's first one become one mention again."""
-    if (
-        mentions
-        and into
-        and piece.joins_previous
-        and mentions[0].start == piece.start
-        and into[-1].end == piece.start - piece.gap_before
-    ):
-        before, after = into[-1], mentions[0]
-        label = before.label if before.end - before.start >= after.end - after.start else after.label
-        into[-1] = RawMention(text[before.start : after.end], label, before.start, after.end)
-        mentions = mentions[1:]
+def _append_stitched(into: list[RawMention], mentions: list[RawMention], piece: Piece) -> None:
+    """Add a piece's mentions. Where it overlaps the previous piece, a mention that ran into that
+    piece's end may be half a name ("Barack" | "Obama"): it goes, and this piece, which sees the
+    words around the cut whole, reads the overlap; a mention already kept there stays."""
+    if piece.seam is not None:
+        while into and into[-1].end >= piece.seam:
+            into.pop()
+        kept_tail = [m for m in into[-8:] if m.end > piece.start]
+        mentions = [
+            m for m in mentions if not any(m.start < k.end and k.start < m.end for k in kept_tail)
+        ]
     into.extend(mentions)
