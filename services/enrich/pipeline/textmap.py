@@ -8,7 +8,7 @@ producer sent (`raw_start`, `raw_end`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -63,6 +63,16 @@ class TextMap:
         starts.extend(self.origin_start[cursor:])
         ends.extend(self.origin_end[cursor:])
         return TextMap("".join(pieces), tuple(starts), tuple(ends))
+
+    def translate(self, table: Mapping[int, str]) -> TextMap:
+        """Replace characters one for one (`table` maps a code point to one character): every
+        character keeps its origin, so offsets stay exact."""
+        text = self.text.translate(table)
+        if text == self.text:
+            return self
+        if len(text) != len(self.text):
+            raise ValueError("translate() replaces one character by exactly one character")
+        return TextMap(text, self.origin_start, self.origin_end)
 
     def keep(self, spans: list[tuple[int, int]]) -> TextMap:
         """Only the characters inside `spans` (sorted, non-overlapping), in order."""
