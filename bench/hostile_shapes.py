@@ -106,17 +106,37 @@ def _run_child(kind: str, shape: str, size: int) -> dict[str, Any]:
     return result
 
 
-def run(shapes: list[str], sizes: list[int]) -> dict[str, Any]:
-    about = machine.describe()
-    results: dict[str, Any] = {"machine": about, "rows": []}
+def run(shapes: list[str], sizes: list[int], kinds: list[str], out: Path | None) -> dict[str, Any]:
+    """Measure; with `out`, the figures so far are saved after every row."""
+    results: dict[str, Any] = {"machine": machine.describe(), "rows": []}
     for shape in shapes:
         for size in sizes:
-            row = {"shape": shape, "size": size, "pipeline": _run_child("pipeline", shape, size)}
-            if SHAPES[shape].kind == "text":
-                row["baseline"] = _run_child("baseline", shape, size)
+            row: dict[str, Any] = {"shape": shape, "size": size}
+            for kind in kinds:
+                if kind == "pipeline" or SHAPES[shape].kind == "text":
+                    row[kind] = _run_child(kind, shape, size)
             results["rows"].append(row)
             print(f"[hostile] {shape} {size}: {json.dumps(row)}", flush=True)
+            if out:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def merge(files: list[Path]) -> dict[str, Any]:
+    """Several runs' figures as one (a later file's cell wins), in the order of the first."""
+    merged: dict[str, Any] = {"machine": {}, "rows": []}
+    by_key: dict[tuple[str, int], dict[str, Any]] = {}
+    for path in files:
+        data = json.loads(path.read_text())
+        merged["machine"] = merged["machine"] or data["machine"]
+        for row in data["rows"]:
+            key = (row["shape"], row["size"])
+            if key not in by_key:
+                by_key[key] = {"shape": row["shape"], "size": row["size"]}
+                merged["rows"].append(by_key[key])
+            by_key[key].update({k: v for k, v in row.items() if k not in ("shape", "size")})
+    return merged
 
 
 def _fmt(cell: dict[str, Any] | None) -> tuple[str, str]:
@@ -148,18 +168,19 @@ def render(after: dict[str, Any], before: dict[str, Any] | None, command: str) -
     ]
     for row in after["rows"]:
         old = previous.get((row["shape"], row["size"]), {}).get("pipeline")
-        cells = [*_fmt(old), *_fmt(row["pipeline"]), *_fmt(row.get("baseline"))]
-        chars = row["pipeline"].get("chars", row["size"])
+        new = row.get("pipeline", {})
+        cells = [*_fmt(old), *_fmt(new), *_fmt(row.get("baseline"))]
+        chars = new.get("chars", row["size"])
         lines.append(
             f"| {row['shape']} | {chars:,} | " + " | ".join(cells)
-            + f" | {row['pipeline']['outcome']} |"
+            + f" | {new.get('outcome', '')} |"
         )  # fmt: skip
     lines += ["", END_MARK]
     return "\n".join(lines) + "\n"
 
 
 def _loaded(results: dict[str, Any]) -> str:
-    loaded = [r["pipeline"].get("loaded_mb") for r in results["rows"]]
+    loaded = [r.get("pipeline", {}).get("loaded_mb") for r in results["rows"]]
     known = sorted(v for v in loaded if v)
     return f"{known[len(known) // 2]:.0f}" if known else "?"
 
@@ -180,9 +201,16 @@ def main() -> None:
     )
     parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
     parser.add_argument("--sizes", nargs="+", type=int, default=list(SIZES))
+    parser.add_argument(
+        "--kinds", nargs="+", choices=["pipeline", "baseline"], default=["pipeline", "baseline"]
+    )
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
-    parser.add_argument("--render", type=Path, help="render a JSON of figures as markdown")
-    parser.add_argument("--before", type=Path, help="figures of the code before, to compare")
+    parser.add_argument(
+        "--render", type=Path, nargs="+", help="render JSON figures (merged) as markdown"
+    )
+    parser.add_argument(
+        "--before", type=Path, nargs="+", help="figures of the code before, to compare"
+    )
     parser.add_argument("--write", type=Path, help="replace the section in this RESULTS.md")
     args = parser.parse_args()
     if args.child:
@@ -190,13 +218,10 @@ def main() -> None:
         _child(kind, shape, int(size))
         return
     if args.render:
-        after = json.loads(args.render.read_text())
+        after = merge(args.render)
     else:
-        after = run(args.shapes, args.sizes)
-        if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps(after, indent=2) + "\n")
-    before = json.loads(args.before.read_text()) if args.before else None
+        after = run(args.shapes, args.sizes, args.kinds, args.out)
+    before = merge(args.before) if args.before else None
     section = render(after, before, "python -m bench.hostile_shapes")
     if args.write:
         args.write.write_text(replace_section(args.write.read_text(), section))

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery, Task, signals
+from billiard.exceptions import SoftTimeLimitExceeded
+from celery import Celery, signals
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.enrich.config import load_pipeline_config
+from services.enrich.limits import EnrichTask, TimeLimits, fail_for_time, lookup_engine
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.processing import process_article
 from services.enrich.store import Claim
@@ -43,11 +46,15 @@ runtime = _Runtime()
 def fault_hooks(settings: Settings) -> Callable[[Claim], None] | None:
     """Fault injection for the reliability tests; None (no hook at all) unless a WIREFEED_TEST_*
     setting asks for one."""
-    if not settings.test_crash_marker and not settings.test_task_delay:
+    if not (settings.test_crash_marker or settings.test_task_delay or settings.test_stuck_marker):
         return None
     log.warning(
         "TEST HOOKS ACTIVE: never run this in production",
-        extra={"crash_marker": settings.test_crash_marker, "task_delay": settings.test_task_delay},
+        extra={
+            "crash_marker": settings.test_crash_marker,
+            "stuck_marker": settings.test_stuck_marker,
+            "task_delay": settings.test_task_delay,
+        },
     )
 
     def hook(claim: Claim) -> None:
@@ -56,6 +63,10 @@ def fault_hooks(settings: Settings) -> Callable[[Claim], None] | None:
                 "test hook: killing this worker process", extra={"article_id": claim.article_id}
             )
             os._exit(70)  # like an OOM kill or a segfault in native code: no clean-up at all
+        if settings.test_stuck_marker and settings.test_stuck_marker in claim.raw:
+            # Like native code that never returns: the soft limit's signal cannot interrupt it.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+            time.sleep(3600)
         if settings.test_task_delay:
             time.sleep(settings.test_task_delay)
 
@@ -69,12 +80,15 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
 
     @app.task(
         name=ENRICH_TASK,
+        base=EnrichTask,
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
         max_retries=settings.task_max_attempts,
+        limits=TimeLimits.from_settings(settings),
+        database_url=settings.effective_database_url,
     )
-    def enrich_article(self: Task, article_id: int) -> str:
+    def enrich_article(self: EnrichTask, article_id: int) -> str:
         try:
             outcome = process_article(
                 article_id=article_id,
@@ -99,6 +113,10 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
                 },
             )
             raise self.retry(exc=exc, countdown=countdown) from exc
+        except SoftTimeLimitExceeded:
+            # Past the soft limit for this article's size: it would take as long next time.
+            fail_for_time(self, article_id, "soft")
+            return "failed"
         return outcome.value
 
     return app
@@ -120,3 +138,4 @@ def _load_model_before_fork(**_: Any) -> None:
 @signals.worker_process_init.connect
 def _fresh_connections_in_child(**_: Any) -> None:
     dispose_engine()
+    lookup_engine.cache_clear()  # the parent's (unpooled) engine: the child makes its own
