@@ -18,15 +18,18 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 LABELS = Path(__file__).with_name("labels.json")
-DEFAULT_HTML_DIR = Path("var/realdata/trafilatura/eval")
+DEFAULT_HTML_DIR = Path(__file__).resolve().parents[2] / "var" / "realdata" / "trafilatura" / "eval"
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC")
 MAX_SNIPPET_CHARS = 200
 
-_BLOCK_TAGS = frozenset(
+# Tags that end a line of visible text, and tags whose content a browser does not show.
+_BLOCK_TAG_NAMES = (
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table section article header footer aside"
-    " nav figure figcaption blockquote pre form main dd dt dl hr option button label".split()
+    " nav figure figcaption blockquote pre form main dd dt dl hr option button label"
 )
-_HIDDEN_TAGS = frozenset("script style noscript template title head svg iframe".split())
+_HIDDEN_TAG_NAMES = "script style noscript template title head svg iframe"
+_BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+_HIDDEN_TAGS = frozenset(_HIDDEN_TAG_NAMES.split())
 
 
 class _VisibleText(HTMLParser):
@@ -65,6 +68,15 @@ def visible_text(html_bytes: bytes) -> str:
     return normalise("".join(parser.parts))
 
 
+def _strings(page: dict[str, object], key: str) -> list[str]:
+    value = page[key]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    raise ValueError(f"{page.get('file')}: {key} must be a string or a list of strings")
+
+
 def page_problems(page: dict[str, object], html_dir: Path) -> list[str]:
     """Every way this page's labels disagree with its HTML file."""
     path = html_dir / str(page["file"])
@@ -75,25 +87,23 @@ def page_problems(page: dict[str, object], html_dir: Path) -> list[str]:
     if hashlib.sha256(raw).hexdigest() != page["sha256"]:
         problems.append("sha256 differs from the HTML file")
     text = visible_text(raw)
-    texts: list[tuple[str, object]] = [
-        ("title", page["title"]),
-        ("lede", page["lede"]),
-        ("ending", page["ending"]),
+    entities = page["entities"]
+    if not isinstance(entities, dict) or sorted(entities) != sorted(ENTITY_LABELS):
+        return problems + [f"entities must have exactly the labels {ENTITY_LABELS}"]
+    fields = [
+        (key, s)
+        for key in ("title", "lede", "ending", "body_snippets", "junk")
+        for s in _strings(page, key)
     ]
-    texts += [("body_snippet", s) for s in page["body_snippets"]]  # type: ignore[attr-defined]
-    texts += [("junk", s) for s in page["junk"]]  # type: ignore[attr-defined]
-    entities: dict[str, list[str]] = page["entities"]  # type: ignore[assignment]
-    texts += [(f"entity {label}", s) for label in ENTITY_LABELS for s in entities[label]]
-    for kind, value in texts:
-        snippet = normalise(str(value))
+    surfaces = [(label, str(s)) for label in ENTITY_LABELS for s in entities[label]]
+    for kind, value in fields + [(f"entity {label}", s) for label, s in surfaces]:
+        snippet = normalise(value)
         if not snippet or snippet not in text:
             problems.append(f"{kind} not in visible text: {value!r}")
         if kind != "title" and len(snippet) > MAX_SNIPPET_CHARS:
             problems.append(f"{kind} longer than {MAX_SNIPPET_CHARS} characters: {value!r}")
-    if sorted(entities) != sorted(ENTITY_LABELS):
-        problems.append(f"entity labels must be exactly {ENTITY_LABELS}")
-    surfaces = [s for label in ENTITY_LABELS for s in entities[label]]
-    if len(surfaces) != len(set(surfaces)):
+    names = [s for _, s in surfaces]
+    if len(names) != len(set(names)):
         problems.append("a surface is listed twice (one label per distinct surface)")
     return problems
 
