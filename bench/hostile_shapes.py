@@ -185,6 +185,15 @@ def _loaded(results: dict[str, Any]) -> str:
     return f"{known[len(known) // 2]:.0f}" if known else "?"
 
 
+def section_of(document: str) -> str | None:
+    """This benchmark's section of a RESULTS.md, markers included, if it has one."""
+    if START_MARK not in document or END_MARK not in document:
+        return None
+    _, _, rest = document.partition(START_MARK)
+    body, _, _ = rest.partition(END_MARK)
+    return START_MARK + body + END_MARK + "\n"
+
+
 def replace_section(document: str, section: str) -> str:
     """`document` with this benchmark's section replaced (or appended)."""
     if START_MARK in document and END_MARK in document:
