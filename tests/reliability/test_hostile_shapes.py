@@ -76,7 +76,7 @@ def _html(name: str, content: str, expect: str) -> Case:
 CATALOGUE = [
     _text("newlines", f"{_PARAGRAPH}\n{chr(10) * 900_000}{_PARAGRAPH}", "enriched"),
     _text("invisible-marks", SHAPES["invisible-marks"].build(5_000), "enriched"),
-    _html("navigation-only", SHAPES["navigation-only"].build(10_000), "enriched"),
+    _html("navigation-only", SHAPES["navigation-only"].build(5_000), "enriched"),
     _html("nested-html", SHAPES["nested-html"].build(550_200), "no text"),
     _text("one-line", SHAPES["one-line"].build(1_000_000), "soft"),
     _text("no-space", SHAPES["no-space"].build(1_000_000), "soft"),
