@@ -104,36 +104,29 @@ def _article_id(args: Any) -> int | None:
     return None
 
 
-class SizedRequest(Request):  # type: ignore[misc]
-    """A task request whose time limits follow the size of the article it names."""
+class SizedRequest(Request):
+    """A task request whose time limits follow the size of the article it names (looked up as
+    the worker's parent receives the message). Limits a producer set on the message win."""
 
-    _message_limits: tuple[float | None, float | None] = (None, None)
-    _sized_limits: tuple[float | None, float | None] | None = None
-
-    @property
-    def time_limits(self) -> tuple[float | None, float | None]:
-        """(hard, soft), Celery's order. Limits a producer set on the message win."""
-        if any(self._message_limits):
-            return self._message_limits
-        if self._sized_limits is None:
-            self._sized_limits = self._limits_for_article()
-        return self._sized_limits
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not any(self.time_limits or ()):
+            self.time_limits = self._limits_for_article()
 
     def _limits_for_article(self) -> tuple[float | None, float | None]:
-        task: EnrichTask = self._task
+        """(hard, soft): Celery's order."""
+        task = self.task
         article_id = _article_id(self.args)
-        if task.limits is None or article_id is None or task.database_url is None:
-            return self._message_limits
+        if not isinstance(task, EnrichTask) or task.limits is None or article_id is None:
+            return None, None
+        if task.database_url is None:
+            return None, None
         chars = article_chars(lookup_engine(task.database_url), article_id)
         soft, hard = task.limits.for_chars(chars)
         return hard, soft
 
-    @time_limits.setter
-    def time_limits(self, value: tuple[float | None, float | None]) -> None:
-        self._message_limits = (value[0], value[1]) if value else (None, None)
 
-
-class EnrichTask(Task):  # type: ignore[misc]
+class EnrichTask(Task[Any, Any]):
     """The enrich task's base: sized time limits, and a hard-limit kill recorded as a failure
     (Celery calls `on_failure` in the worker's parent when it kills a child for time)."""
 
