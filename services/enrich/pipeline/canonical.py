@@ -15,6 +15,8 @@ from collections import Counter, defaultdict
 
 from services.enrich.pipeline.document import EntityGroup, Mention
 from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.known_labels import apply_known_labels, untagged_known_names
+from services.enrich.pipeline.label_evidence import people_by_surname, places_by_context
 from services.enrich.pipeline.mention_rules import refine_mentions
 from services.enrich.pipeline.propagate import propagate
 from services.enrich.pipeline.textmap import TextMap
@@ -80,7 +82,10 @@ def canonicalise(
 ) -> list[EntityGroup]:
     mentions = [t for m in raw if (t := _trim(m)) is not None and t.text not in not_names]
     mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
+    mentions = untagged_known_names(apply_known_labels(mentions, aliases), text.text, aliases)
     mentions = propagate(mentions, text.text)
+    mentions = people_by_surname(mentions, aliases)
+    mentions = places_by_context(mentions, text.text, aliases)
     full_name_of = _full_names_by_short_form(mentions, aliases)
     full_names = {
         alias_key(m.text)
