@@ -44,7 +44,7 @@ LIMITS = {
     "WIREFEED_TASK_SOFT_TIME_LIMIT": str(SOFT_BASE),
     "WIREFEED_TASK_TIME_LIMIT": str(HARD_BASE),
     "WIREFEED_TASK_TIME_LIMIT_PER_MILLION_CHARS": str(PER_MILLION),
-    "WIREFEED_TEST_STUCK_MARKER": "STUCK-IN-NATIVE-CODE",
+    "WIREFEED_TESTING_STUCK_MARKER": "STUCK-IN-NATIVE-CODE",
 }
 NORMAL_SECONDS = 10.0  # an ordinary article takes well under a second when a process is free
 SLACK_SECONDS = 8.0  # posting a megabyte, the kill, the failure write, polling
