@@ -110,7 +110,7 @@ class SizedRequest(Request):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not any(self.time_limits or ()):
+        if not any(self.time_limits):
             self.time_limits = self._limits_for_article()
 
     def _limits_for_article(self) -> tuple[float | None, float | None]:
