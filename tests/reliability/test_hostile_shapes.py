@@ -156,7 +156,7 @@ def test_hostile_shapes_end_within_their_limits_while_the_worker_serves_others(
         worker.stop()
         ingest.close()
     assert "Hard time limit" in worker.log()
-    assert result.duplicates == 0 and result.unfinished == 0
+    assert result.duplicates == 0 and result.unfinished == 0, result
     record_result(
         "13 hostile shapes, ordinary article beside each",
         backend=backend.name,
