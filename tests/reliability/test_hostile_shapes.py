@@ -17,8 +17,9 @@ limits. What each shape must end as, with those limits:
 - failed at the hard limit: an article that blocks the soft limit's signal (as native code
   that never returns would); its process is killed and the article is not retried.
 
-An ordinary article posted right after each hostile one is enriched within `NORMAL_SECONDS`:
-the other pool process serves it (concurrency 2).
+The catalogue goes through two hostile articles at a time, and an ordinary article posted right
+after each pair is enriched within `NORMAL_SECONDS`: the pool's third process serves it
+(concurrency 3) while the other two are busy or being killed.
 """
 
 from __future__ import annotations
@@ -87,6 +88,11 @@ CATALOGUE = [
 ]
 
 
+# Two hostile articles at a time, and an ordinary one beside them: the pool's third process
+# must serve it while the other two are busy.
+ROUNDS = [CATALOGUE[i : i + 2] for i in range(0, len(CATALOGUE), 2)]
+
+
 def _row(engine: Any, article_id: int) -> Any:
     with engine.connect() as connection:
         return connection.execute(
@@ -131,22 +137,26 @@ def test_hostile_shapes_end_within_their_limits_while_the_worker_serves_others(
     backend: Backend = request.getfixturevalue(backend_name)
     started = time.monotonic()
     ingest = Ingest(backend, log_dir)
-    worker = start_worker(backend, log_dir, concurrency=2, **LIMITS)
+    worker = start_worker(backend, log_dir, concurrency=3, **LIMITS)
     engine = store_engine(backend)
     outcomes: dict[str, str] = {}
     try:
-        for index, case in enumerate(CATALOGUE):
+        for round_number, pair in enumerate(ROUNDS):
             began = time.monotonic()
-            hostile = ingest.post(case.body)
-            assert hostile.status == 202, (case.name, hostile.status, hostile.body)
-            normal = ingest.post(article(index, tag=f"beside-{case.name}"))
+            posted = []
+            for case in pair:
+                hostile = ingest.post(case.body)
+                assert hostile.status == 202, (case.name, hostile.status, hostile.body)
+                posted.append((case, hostile.body["id"]))
+            normal = ingest.post(article(round_number, tag=f"beside-{pair[0].name}"))
             normal_row = _wait_final(
-                engine, normal.body["id"], NORMAL_SECONDS, f"the article beside {case.name}"
+                engine, normal.body["id"], NORMAL_SECONDS, f"the article beside {pair[0].name}"
             )
             assert normal_row.status == "enriched", normal_row.error
-            row = _wait_final(engine, hostile.body["id"], case.deadline(), case.name)
-            _check(case, row)
-            outcomes[case.name] = f"{row.status} ({case.expect}, {time.monotonic() - began:.1f} s)"
+            for case, article_id in posted:
+                row = _wait_final(engine, article_id, case.deadline(), case.name)
+                _check(case, row)
+                outcomes[case.name] = f"{row.status} ({time.monotonic() - began:.1f} s)"
         # The process the hard limit killed was replaced: the worker still takes work.
         after = ingest.post(article(99, tag="after-kill"))
         assert _wait_final(engine, after.body["id"], NORMAL_SECONDS, "after").status == "enriched"
@@ -158,7 +168,7 @@ def test_hostile_shapes_end_within_their_limits_while_the_worker_serves_others(
     assert "Hard time limit" in worker.log()
     assert result.duplicates == 0 and result.unfinished == 0, result
     record_result(
-        "13 hostile shapes, ordinary article beside each",
+        "13 hostile shapes, two at a time, ordinary article beside them",
         backend=backend.name,
         posted=len(ingest.log.exchanges),
         faults=len(CATALOGUE),
