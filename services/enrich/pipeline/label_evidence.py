@@ -39,6 +39,11 @@ def _looks_like_a_name(words: list[str]) -> bool:
     )
 
 
+def vote_labels(mentions: list[RawMention], text: str, aliases: AliasTable) -> list[RawMention]:
+    """The step: surnames' votes first, then places by context."""
+    return places_by_context(people_by_surname(mentions, aliases), text, aliases)
+
+
 def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
     """A multi-word name tagged as something else, whose last word the article mostly tags as
     a PERSON, is that person."""
