@@ -136,3 +136,41 @@ def test_the_lists_are_data_with_their_sources() -> None:
     more = load_word_list(PACKAGED_MORE_GIVEN_NAMES)
     assert "Kristi" in more
     assert not {"Paris", "Will", "Grace", "Dallas", "China"} & more
+
+
+def test_a_family_name_written_first_joins_its_full_name() -> None:
+    text = "Dissident Wang Donghai was held. Wang's letter was read. Wang was arrested."
+    spans = [("Wang Donghai", "PERSON"), ("Wang", "ORG"), ("Wang", "ORG")]
+    groups = resolved(text, *spans)
+    assert labels(groups) == {("Wang Donghai", "PERSON")}
+    assert groups[0].count == 3
+
+
+def test_a_first_word_the_article_places_does_not_join() -> None:
+    text = "Jordan Henderson scored. Jordan closed its border."
+    groups = resolved(text, ("Jordan Henderson", "PERSON"), ("Jordan", "GPE"))
+    assert labels(groups) == {("Jordan Henderson", "PERSON"), ("Jordan", "GPE")}
+
+
+def test_sides_that_play_a_match_are_teams() -> None:
+    text = "Derbyshire beat Kent by six wickets. Newcastle drew with Southampton."
+    spans = [("Derbyshire", "PERSON"), ("Kent", "PERSON"), ("Newcastle", "GPE")]
+    spans.append(("Southampton", "GPE"))
+    assert labels(resolved(text, *spans)) == {
+        ("Derbyshire", "ORG"),
+        ("Kent", "ORG"),
+        ("Newcastle", "ORG"),
+        ("Southampton", "ORG"),
+    }
+
+
+def test_countries_and_named_people_are_not_teams() -> None:
+    text = "France beat Spain. Rafael Nadal beat Federer. Nadal beat Federer again."
+    spans = [("France", "GPE"), ("Spain", "GPE"), ("Rafael Nadal", "PERSON")]
+    spans += [("Federer", "PERSON"), ("Nadal", "PERSON"), ("Federer", "PERSON")]
+    assert labels(resolved(text, *spans)) == {
+        ("France", "GPE"),
+        ("Spain", "GPE"),
+        ("Rafael Nadal", "PERSON"),
+        ("Federer", "PERSON"),
+    }

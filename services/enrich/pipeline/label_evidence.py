@@ -121,7 +121,8 @@ def places_by_context(
 def teams_by_context(
     mentions: list[RawMention], text: str, aliases: AliasTable
 ) -> list[RawMention]:
-    """Names that play a match somewhere in the article are teams there and everywhere."""
+    """Names that play a match somewhere in the article are teams there and everywhere, unless
+    the other side is a person ("Nadal beat Federer" where "Rafael Nadal" is named)."""
     people = {
         alias_key(part)
         for m in mentions
@@ -129,16 +130,20 @@ def teams_by_context(
         for part in (m.text, m.text.split()[-1])
     }
     teams = set()
-    for m in mentions:
+    for index, m in enumerate(mentions):
         key = alias_key(m.text)
         if m.label not in _TEAM_FROM or key in people:
             continue
         known = aliases.lookup(m.text)
         if known is not None and known.label in ("GPE", "LOC", "NORP"):
             continue
-        if _TEAM_AFTER.match(text[m.end : m.end + 40]) or _TEAM_BEFORE.search(
-            text, max(0, m.start - 20), m.start
-        ):
+        if _TEAM_AFTER.match(text[m.end : m.end + 40]):
+            opponent = mentions[index + 1] if index + 1 < len(mentions) else None
+        elif _TEAM_BEFORE.search(text, max(0, m.start - 20), m.start):
+            opponent = mentions[index - 1] if index else None
+        else:
+            continue
+        if opponent is None or alias_key(opponent.text) not in people:
             teams.add(key)
     if not teams:
         return mentions
