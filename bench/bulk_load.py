@@ -119,6 +119,11 @@ def load(url: str, articles: int) -> None:
         with cur.copy("COPY entity_alias (alias_key, entity_id) FROM STDIN") as copy:
             for row in sorted(aliases):
                 copy.write_row(row)
+        # One `created` feed event per article, at the article's feed position.
+        cur.execute(
+            "INSERT INTO feed_event (position, article_id, revision, kind, created_at) "
+            "SELECT feed_seq, id, 1, 'created', enriched_at FROM article"
+        )
         cur.execute("UPDATE feed_counter SET value = %s", (articles,))
         for table in ("article", "entity"):
             cur.execute(

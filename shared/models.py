@@ -61,8 +61,13 @@ class Article(ArticleBase, table=True):
     )
     queued_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     enriched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    # Position in the change feed, handed out inside the committing transaction (see enrich/store).
+    # The position of the article's latest feed event (the feed itself is `feed_event`).
     feed_seq: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True))
+    revision: int = 1
+    # Short hash of the pipeline identity that produced `enrichment` (`wirefeed reenrich --stale`).
+    pipeline_hash: str | None = Field(default=None, max_length=64, index=True)
+    # The last re-enrichment job that looked at this article (progress, and duplicate deliveries).
+    reenrich_job_id: int | None = Field(default=None, index=True)
     clean_text: str | None = Field(default=None, sa_type=Text)
     detected_language: str | None = Field(default=None, max_length=16)
     # Everything else the pipeline produced: removals, credits, entities with mentions, stats.
@@ -104,6 +109,45 @@ class ArticleEntity(SQLModel, table=True):
     mention_count: int
     first_offset: int
     salience: float
+
+
+class FeedEventKind(StrEnum):
+    created = "created"  # first enrichment of the article
+    updated = "updated"  # a new revision enriched, or a re-enrichment that changed something
+    retracted = "retracted"
+
+
+class FeedEvent(SQLModel, table=True):
+    """One feed position per event. Positions come from FeedCounter inside the transaction that
+    writes the event, so they become visible in order (see services/enrich/store.py)."""
+
+    __tablename__ = "feed_event"
+
+    position: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(foreign_key="article.id", index=True)
+    revision: int
+    kind: str = Field(max_length=16)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ReenrichJob(SQLModel, table=True):
+    """One `wirefeed reenrich` run: what it selects, how far it has queued (resumable)."""
+
+    __tablename__ = "reenrich_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    selector: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    selector_key: str = Field(max_length=1000, index=True)  # canonical JSON of selector + target
+    target_pipeline: str = Field(max_length=64)
+    total: int = 0
+    queued: int = 0
+    cursor: int = 0  # the highest article id queued so far
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class FeedCounter(SQLModel, table=True):

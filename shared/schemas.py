@@ -160,7 +160,13 @@ class ArticleSummary(BaseModel):
     published_at: UtcDatetime | None
     created_at: UtcDatetime
     enriched_at: UtcDatetime | None
-    feed_seq: int | None
+    feed_seq: int | None = Field(description="Position of the article's latest feed event.")
+    revision: int = 1
+    pipeline: dict[str, str] | None = Field(
+        default=None,
+        description="What produced the enrichment: {version, model, model_version, rules_hash, "
+        "aliases_hash} (detail and feed; not on list pages).",
+    )
     language: str | None
     error: str | None
 
@@ -193,6 +199,8 @@ class ArticlePage(BaseModel):
 
 class FeedItem(BaseModel):
     seq: int
+    event: Literal["created", "updated", "retracted"]
+    revision: int
     article: ArticleSummary
     entities: list[ArticleEntityOut]
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from shared.aliases import AliasTable, alias_key
-from shared.models import Article, ArticleEntity, Entity, EntityAlias
+from shared.models import Article, ArticleEntity, Entity, EntityAlias, FeedEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,25 +99,59 @@ _PG_FEED_ENTITIES = literal_column(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    source: str | None = None
+    kinds: frozenset[str] | None = None  # None: every kind of event
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One feed event with the article as it stands now (its latest revision)."""
+
+    position: int
+    kind: str
+    revision: int
+    article: Article
+    entities: list[dict[str, Any]]
+    pipeline: dict[str, str] | None
+
+
 def feed_page(
-    session: Session, *, after: int, limit: int
-) -> list[tuple[Article, list[dict[str, Any]]]]:
-    """Enriched articles after feed position `after`, each with its entities (no mentions)."""
+    session: Session, *, after: int, limit: int, filters: FeedFilter | None = None
+) -> list[FeedEntry]:
+    """Feed events after position `after`, in position order, each with its article and the
+    article's entities (no mentions). The one query behind /v1/feed (and any stream of it)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        query = select(Article, _PG_FEED_ENTITIES).options(
-            *_TEXTS, defer(Article.enrichment, raiseload=True)
-        )
+        extra = (_PG_FEED_ENTITIES, literal_column("article.enrichment -> 'pipeline'", JSONB))
+        options = (*_TEXTS, defer(Article.enrichment, raiseload=True))
     else:
-        query = select(Article, literal_column("NULL")).options(*_TEXTS)
-    query = query.where(col(Article.feed_seq) > after).order_by(col(Article.feed_seq)).limit(limit)
-    rows = session.exec(query).all()
-    if postgres:
-        return [(article, entities or []) for article, entities in rows]
-    return [
-        (article, [{**e, "mentions": []} for e in (article.enrichment or {}).get("entities", [])])
-        for article, _ in rows
-    ]
+        extra = (literal_column("NULL"), literal_column("NULL"))
+        options = _TEXTS
+    query = (
+        select(FeedEvent, Article, *extra)
+        .join(Article, col(Article.id) == FeedEvent.article_id)
+        .options(*options)
+        .where(col(FeedEvent.position) > after)
+    )
+    if filters is not None and filters.source is not None:
+        query = query.where(Article.source == filters.source)
+    if filters is not None and filters.kinds is not None:
+        query = query.where(col(FeedEvent.kind).in_(sorted(filters.kinds)))
+    rows = session.exec(query.order_by(col(FeedEvent.position)).limit(limit)).all()
+    entries = []
+    for event, article, pg_entities, pg_pipeline in rows:
+        if postgres:
+            entities, pipeline = pg_entities or [], pg_pipeline
+        else:
+            stored = article.enrichment or {}
+            entities = [{**e, "mentions": []} for e in stored.get("entities", [])]
+            pipeline = stored.get("pipeline")
+        entries.append(
+            FeedEntry(event.position, event.kind, event.revision, article, entities, pipeline)
+        )
+    return entries
 
 
 def list_entities(

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from services.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from services.api.queries import (
     ArticleFilter,
+    FeedFilter,
     aliases_of,
     feed_page,
     list_articles,
@@ -33,6 +34,7 @@ router = APIRouter(prefix="/v1")
 
 SessionDep = Annotated[Session, Depends(get_read_session)]
 StatusName = Literal["pending", "queued", "enriched", "failed"]
+EventName = Literal["created", "updated", "retracted"]
 EntityLabel = Annotated[str, Query(pattern=r"^[A-Z_]{2,16}$", description="e.g. PERSON, ORG, GPE")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 
@@ -44,7 +46,7 @@ def get_aliases(request: Request) -> AliasTable:
 AliasesDep = Annotated[AliasTable, Depends(get_aliases)]
 
 
-def _summary(article: Article) -> ArticleSummary:
+def _summary(article: Article, pipeline: dict[str, str] | None = None) -> ArticleSummary:
     return ArticleSummary.model_validate(
         {
             "id": article.id,
@@ -57,6 +59,8 @@ def _summary(article: Article) -> ArticleSummary:
             "created_at": article.created_at,
             "enriched_at": article.enriched_at,
             "feed_seq": article.feed_seq,
+            "revision": article.revision,
+            "pipeline": pipeline,
             "language": article.detected_language or article.language,
             "error": article.error,
         }
@@ -87,7 +91,7 @@ def get_article(
     enrichment = article.enrichment or {}
     return ArticleDetail.model_validate(
         {
-            **_summary(article).model_dump(),
+            **_summary(article, enrichment.get("pipeline")).model_dump(),
             "content_type": article.content_type,
             "attempts": article.attempts,
             "raw": article.raw,
@@ -152,13 +156,24 @@ def read_feed(
         str, Query(pattern=r"^\d{1,18}$", description="Feed position already seen; 0 for the start")
     ] = "0",
     limit: Limit = 100,
+    source: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    event: Annotated[
+        list[EventName] | None, Query(description="Only these kinds of event (repeatable)")
+    ] = None,
 ) -> FeedPage:
-    rows = feed_page(session, after=int(after), limit=limit)
+    filters = FeedFilter(source=source, kinds=frozenset(event) if event else None)
+    rows = feed_page(session, after=int(after), limit=limit, filters=filters)
     # One validation over plain data: a page holds thousands of entities, and validating them
     # one model at a time cost more than the query.
     items = [
-        {"seq": a.feed_seq or 0, "article": _summary(a), "entities": entities}
-        for a, entities in rows
+        {
+            "seq": row.position,
+            "event": row.kind,
+            "revision": row.revision,
+            "article": _summary(row.article, row.pipeline),
+            "entities": row.entities,
+        }
+        for row in rows
     ]
     next_after = str(items[-1]["seq"] if items else int(after))
     return FeedPage.model_validate({"items": items, "next_after": next_after})

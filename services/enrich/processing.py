@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.store import Claim, claim_attempt, mark_failed, save_enriched
 from shared.models import ArticleStatus
@@ -32,6 +33,7 @@ def process_article(
     article_id: int,
     engine: Engine,
     config: PipelineConfig,
+    identity: PipelineIdentity,
     max_attempts: int,
     retries: int = 0,
     after_claim: Callable[[Claim], None] | None = None,
@@ -62,13 +64,7 @@ def process_article(
     if after_claim is not None:  # fault-injection hook (tests only; see worker.fault_hooks)
         after_claim(claim)
 
-    document = SubmittedDocument(
-        text=claim.raw if claim.content_type == "text" else None,
-        html=claim.raw if claim.content_type == "html" else None,
-        title=claim.title,
-        source=claim.source,
-        language=claim.language,
-    )
+    document = submitted_document(claim)
     try:
         enriched = enrich(document, config)
     except Exception as exc:  # the pipeline is deterministic: retrying would fail the same way
@@ -77,17 +73,25 @@ def process_article(
         return Outcome.failed
 
     with Session(engine) as session:
-        seq = save_enriched(session=session, article_id=article_id, enriched=enriched)
+        seq = save_enriched(
+            session=session,
+            article_id=article_id,
+            revision=claim.revision,
+            enriched=enriched,
+            identity=identity,
+        )
     if seq is None:
         log.info(
-            "duplicate delivery: result already stored by another delivery",
-            extra={"article_id": article_id},
+            "duplicate delivery: result already stored by another delivery, "
+            "or a newer revision arrived",
+            extra={"article_id": article_id, "revision": claim.revision},
         )
         return Outcome.duplicate
     log.info(
         "article enriched",
         extra={
             "article_id": article_id,
+            "revision": claim.revision,
             "feed_seq": seq,
             "attempt": claim.attempts,
             "entities": len(enriched.entities),
@@ -95,6 +99,16 @@ def process_article(
         },
     )
     return Outcome.enriched
+
+
+def submitted_document(claim: Claim) -> SubmittedDocument:
+    return SubmittedDocument(
+        text=claim.raw if claim.content_type == "text" else None,
+        html=claim.raw if claim.content_type == "html" else None,
+        title=claim.title,
+        source=claim.source,
+        language=claim.language,
+    )
 
 
 def _fail(engine: Engine, article_id: int, error: str) -> None:

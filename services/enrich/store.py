@@ -1,21 +1,29 @@
 """Write enrichment results: idempotent, and in feed order.
 
 `save_enriched` runs in one short transaction: it locks the article row, gives up quietly if the
-article is already enriched (a redelivered task), upserts entities and aliases, and takes the
-next feed position last, right before commit. On PostgreSQL the counter row stays locked until
-commit, so positions become visible in order; on SQLite the whole write holds the database lock.
+article is already enriched (a redelivered task) or moved on to a newer revision, upserts
+entities and aliases, and takes the next feed position last, right before commit, writing one
+feed event with it. On PostgreSQL the counter row stays locked until commit, so positions become
+visible in order; on SQLite the whole write holds the database lock.
+
+`save_reenriched` does the same for a re-enrichment, and writes an `updated` event only when the
+result differs from what is stored.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import EnrichedDocument
 from shared.aliases import alias_key
 from shared.db import relaxed_commit
@@ -26,6 +34,8 @@ from shared.models import (
     Entity,
     EntityAlias,
     FeedCounter,
+    FeedEvent,
+    FeedEventKind,
     utcnow,
 )
 
@@ -42,10 +52,36 @@ class Claim:
     title: str | None
     source: str | None
     language: str | None
+    revision: int
+    pipeline_hash: str | None
+    reenrich_job_id: int | None
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def read_article(*, session: Session, article_id: int) -> Claim | None:
+    """What the pipeline needs, without counting an attempt (re-enrichment)."""
+    article = session.get(Article, article_id)
+    return None if article is None else _claim(article, attempts=article.attempts)
+
+
+def _claim(article: Article, *, attempts: int) -> Claim:
+    assert article.id is not None
+    return Claim(
+        article_id=article.id,
+        status=article.status,
+        attempts=attempts,
+        content_type=article.content_type,
+        raw=article.raw,
+        title=article.title,
+        source=article.source,
+        language=article.language,
+        revision=article.revision,
+        pipeline_hash=article.pipeline_hash,
+        reenrich_job_id=article.reenrich_job_id,
+    )
 
 
 def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
@@ -58,16 +94,7 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     if article is None:
         session.rollback()
         return None
-    claim = Claim(
-        article_id=article_id,
-        status=article.status,
-        attempts=article.attempts + (0 if article.status in _FINAL else 1),
-        content_type=article.content_type,
-        raw=article.raw,
-        title=article.title,
-        source=article.source,
-        language=article.language,
-    )
+    claim = _claim(article, attempts=article.attempts + (0 if article.status in _FINAL else 1))
     if article.status not in _FINAL:
         article.attempts = claim.attempts
         article.updated_at = utcnow()
@@ -90,15 +117,121 @@ def mark_failed(*, session: Session, article_id: int, error: str) -> bool:
     return bool(result.rowcount)
 
 
-def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocument) -> int | None:
-    """Store the result; returns the feed position, or None if it was already stored. Commits."""
+def save_enriched(
+    *,
+    session: Session,
+    article_id: int,
+    revision: int,
+    enriched: EnrichedDocument,
+    identity: PipelineIdentity,
+) -> int | None:
+    """Store the result of `revision`; returns the feed position, or None if there was nothing
+    to store (already enriched, or a newer revision arrived meanwhile). Commits."""
     article = session.exec(
         select(Article).where(Article.id == article_id).with_for_update()
     ).one_or_none()
-    if article is None or article.status == ArticleStatus.enriched:
+    if article is None or article.status == ArticleStatus.enriched or article.revision != revision:
         session.rollback()
         return None
 
+    kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
+    entity_ids = _write_entities(session, article, enriched)
+    seq = _store_result(session, article, enriched, entity_ids, identity, kind)
+    article.status = ArticleStatus.enriched
+    article.error = None
+    session.add(article)
+    session.commit()
+    return seq
+
+
+class Reenriched(StrEnum):
+    changed = "changed"  # stored, `updated` event written
+    unchanged = "unchanged"  # same result: only the pipeline identity recorded
+    skipped = "skipped"  # not enriched now, or a newer revision: nothing to redo
+    duplicate = "duplicate"  # this job already did this article (a redelivered task)
+
+
+def mark_reenrich_done(*, session: Session, article_id: int, job_id: int) -> None:
+    """Count the article as done for the job without touching its enrichment. Commits."""
+    session.exec(update(Article).where(Article.id == article_id).values(reenrich_job_id=job_id))
+    session.commit()
+
+
+def save_reenriched(
+    *,
+    session: Session,
+    article_id: int,
+    revision: int,
+    job_id: int,
+    enriched: EnrichedDocument,
+    identity: PipelineIdentity,
+) -> Reenriched:
+    """Store a re-enrichment of `revision` if it changed anything. Commits."""
+    article = session.exec(
+        select(Article).where(Article.id == article_id).with_for_update()
+    ).one_or_none()
+    if article is None:
+        session.rollback()
+        return Reenriched.skipped
+    if article.reenrich_job_id == job_id:
+        session.rollback()
+        return Reenriched.duplicate
+    article.reenrich_job_id = job_id
+    if article.status != ArticleStatus.enriched or article.revision != revision:
+        session.add(article)
+        session.commit()
+        return Reenriched.skipped
+    if not enrichment_changed(article.enrichment, article.clean_text, enriched):
+        article.enrichment = {**(article.enrichment or {}), "pipeline": identity.as_dict()}
+        article.pipeline_hash = identity.hash
+        session.add(article)
+        session.commit()
+        return Reenriched.unchanged
+    entity_ids = _write_entities(session, article, enriched)
+    _store_result(session, article, enriched, entity_ids, identity, FeedEventKind.updated)
+    session.add(article)
+    session.commit()
+    return Reenriched.changed
+
+
+def enrichment_changed(
+    stored: dict[str, Any] | None, stored_clean_text: str | None, enriched: EnrichedDocument
+) -> bool:
+    """Entities, clean text, removals, credits or stats differ (the pipeline identity and the
+    store's entity ids are not part of the result)."""
+    if stored is None:
+        return True
+    before = {**stored, "clean_text": stored_clean_text}
+    after = enriched.to_dict(include_source_text=enriched.source_text != "")
+    return _comparable(before) != _comparable(after)
+
+
+def _comparable(data: dict[str, Any]) -> Any:
+    data = {k: v for k, v in data.items() if k != "pipeline"}
+    data["entities"] = [{k: v for k, v in e.items() if k != "id"} for e in data.get("entities", [])]
+    return json.loads(json.dumps(data, sort_keys=True, default=str))
+
+
+def _write_entities(
+    session: Session, article: Article, enriched: EnrichedDocument
+) -> dict[tuple[str, str], int]:
+    """The article's entity rows for this result, replacing any earlier result's (a revision or
+    a re-enrichment), with the entities' article counts kept exact."""
+    article_id = article.id
+    assert article_id is not None
+    if article.feed_seq is not None:  # enriched before: take the old result's rows away
+        old = list(
+            session.exec(
+                select(ArticleEntity.entity_id).where(ArticleEntity.article_id == article_id)
+            )
+        )
+        if old:
+            session.exec(delete(ArticleEntity).where(col(ArticleEntity.article_id) == article_id))
+            session.exec(
+                update(Entity)
+                .where(col(Entity.id).in_(sorted(old)))
+                .values(article_count=Entity.article_count - 1)
+            )
     entity_ids = _upsert_entities(session, enriched)
     rows = [
         {
@@ -117,19 +250,40 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
             .where(col(Entity.id).in_(sorted(entity_ids.values())))
             .values(article_count=Entity.article_count + 1)
         )
+    return entity_ids
 
-    seq = _next_feed_position(session)
+
+def _store_result(
+    session: Session,
+    article: Article,
+    enriched: EnrichedDocument,
+    entity_ids: dict[tuple[str, str], int],
+    identity: PipelineIdentity,
+    kind: FeedEventKind,
+) -> int:
+    """Fill the row with the result and write its feed event; the position is taken last."""
     now = utcnow()
-    article.status = ArticleStatus.enriched
-    article.error = None
     article.clean_text = enriched.clean_text
     article.detected_language = enriched.language
-    article.enrichment = _enrichment_json(enriched, entity_ids)
-    article.feed_seq = seq
+    article.enrichment = {
+        **_enrichment_json(enriched, entity_ids),
+        "pipeline": identity.as_dict(),
+    }
+    article.pipeline_hash = identity.hash
     article.enriched_at = now
     article.updated_at = now
-    session.add(article)
-    session.commit()
+    return append_feed_event(session, article, kind)
+
+
+def append_feed_event(session: Session, article: Article, kind: FeedEventKind) -> int:
+    """Take the next feed position and write the event; call last before commit, so the
+    counter row stays locked for as short a time as possible."""
+    assert article.id is not None
+    seq = _next_feed_position(session)
+    session.add(
+        FeedEvent(position=seq, article_id=article.id, revision=article.revision, kind=kind)
+    )
+    article.feed_seq = seq
     return seq
 
 

@@ -16,10 +16,12 @@ from celery import Celery, Task, signals
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.enrich.config import load_pipeline_config
+from services.enrich.identity import PipelineIdentity, pipeline_identity
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.processing import process_article
+from services.enrich.reenrich import reenrich_article
 from services.enrich.store import Claim
-from shared.celery_app import ENRICH_TASK, make_celery
+from shared.celery_app import ENRICH_TASK, REENRICH_TASK, make_celery
 from shared.db import dispose_engine, get_engine
 from shared.settings import Settings, get_settings
 
@@ -30,11 +32,17 @@ class _Runtime:
     """What the task needs at run time, filled once per worker (before the fork)."""
 
     config: PipelineConfig | None = None
+    identity_: PipelineIdentity | None = None
 
     def pipeline(self, settings: Settings) -> PipelineConfig:
         if self.config is None:
             self.config = load_pipeline_config(settings)
         return self.config
+
+    def identity(self, settings: Settings) -> PipelineIdentity:
+        if self.identity_ is None:
+            self.identity_ = pipeline_identity(settings)
+        return self.identity_
 
 
 runtime = _Runtime()
@@ -80,6 +88,7 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
                 article_id=article_id,
                 engine=get_engine(),
                 config=runtime.pipeline(settings),
+                identity=runtime.identity(settings),
                 max_attempts=settings.task_max_attempts,
                 retries=self.request.retries,
                 after_claim=after_claim,
@@ -101,6 +110,28 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
             raise self.retry(exc=exc, countdown=countdown) from exc
         return outcome.value
 
+    @app.task(
+        name=REENRICH_TASK,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=settings.task_max_attempts,
+    )
+    def reenrich(self: Task, article_id: int, job_id: int, target: str) -> str:
+        try:
+            outcome = reenrich_article(
+                article_id=article_id,
+                job_id=job_id,
+                target=target,
+                engine=get_engine(),
+                config=runtime.pipeline(settings),
+                identity=runtime.identity(settings),
+            )
+        except (OperationalError, DBAPIError) as exc:
+            countdown = min(2**self.request.retries, settings.task_retry_backoff_max)
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        return outcome.value
+
     return app
 
 
@@ -115,6 +146,7 @@ _WARM_UP = SubmittedDocument(
 @signals.worker_init.connect
 def _load_model_before_fork(**_: Any) -> None:
     enrich(_WARM_UP, runtime.pipeline(get_settings()))
+    runtime.identity(get_settings())
 
 
 @signals.worker_process_init.connect

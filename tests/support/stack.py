@@ -19,7 +19,7 @@ from shared import db
 from shared.settings import get_settings
 from tests.support.services import Backend
 
-TABLES = ("article_entity", "entity_alias", "entity", "article")
+TABLES = ("feed_event", "article_entity", "entity_alias", "entity", "article", "reenrich_job")
 
 
 def clear_cached_settings() -> None:
