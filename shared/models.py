@@ -27,6 +27,7 @@ class ArticleStatus(StrEnum):
     queued = "queued"  # handed to the broker at least once
     enriched = "enriched"
     failed = "failed"  # gave up: `error` says why
+    retracted = "retracted"  # a tombstone: the publisher withdrew it (`retraction_reason`)
 
 
 class ArticleBase(SQLModel):
@@ -64,6 +65,9 @@ class Article(ArticleBase, table=True):
     # The position of the article's latest feed event (the feed itself is `feed_event`).
     feed_seq: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True))
     revision: int = 1
+    revised_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    retracted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    retraction_reason: str | None = Field(default=None, sa_type=Text)
     # Short hash of the pipeline identity that produced `enrichment` (`wirefeed reenrich --stale`).
     pipeline_hash: str | None = Field(default=None, max_length=64, index=True)
     # The last re-enrichment job that looked at this article (progress, and duplicate deliveries).
@@ -72,6 +76,39 @@ class Article(ArticleBase, table=True):
     detected_language: str | None = Field(default=None, max_length=16)
     # Everything else the pipeline produced: removals, credits, entities with mentions, stats.
     enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+
+
+class RevisionStatus(StrEnum):
+    pending = "pending"  # superseded before it was enriched: the worker enriches it, in order
+    enriched = "enriched"
+    failed = "failed"
+    superseded = "superseded"  # retracted before it was enriched: never enriched, no event
+
+
+class ArticleRevision(SQLModel, table=True):
+    """An earlier revision of an article, archived when a newer one (or a retraction) arrived,
+    with its own enrichment. The article row always holds the latest revision."""
+
+    __tablename__ = "article_revision"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True)
+    revision: int = Field(primary_key=True)
+    status: str = Field(max_length=16)
+    content_type: str = Field(max_length=8)
+    raw: str = Field(sa_type=Text)
+    title: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    language: str | None = Field(default=None, max_length=16)
+    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    archived_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    clean_text: str | None = Field(default=None, sa_type=Text)
+    detected_language: str | None = Field(default=None, max_length=16)
+    enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    enriched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    error: str | None = Field(default=None, sa_type=Text)
 
 
 class Entity(SQLModel, table=True):

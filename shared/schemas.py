@@ -96,6 +96,9 @@ class IngestResult(BaseModel):
     id: int
     status: str
     duplicate: bool = False
+    revision: int = Field(
+        default=1, description="The article's revision this post produced (or matched)."
+    )
 
 
 class BatchItemResult(BaseModel):
@@ -152,7 +155,7 @@ class CreditOut(BaseModel):
 
 class ArticleSummary(BaseModel):
     id: int
-    status: Literal["pending", "queued", "enriched", "failed"]
+    status: Literal["pending", "queued", "enriched", "failed", "retracted"]
     source: str | None
     external_id: str | None
     title: str | None
@@ -162,6 +165,9 @@ class ArticleSummary(BaseModel):
     enriched_at: UtcDatetime | None
     feed_seq: int | None = Field(description="Position of the article's latest feed event.")
     revision: int = 1
+    revised_at: UtcDatetime | None = Field(
+        default=None, description="When the latest revision arrived (None: never revised)."
+    )
     pipeline: dict[str, str] | None = Field(
         default=None,
         description="What produced the enrichment: {version, model, model_version, rules_hash, "
@@ -190,6 +196,37 @@ class ArticleDetail(ArticleSummary):
     entities: list[ArticleEntityOut] = []
     metadata: dict[str, Any] = {}
     stats: dict[str, Any] = {}
+
+
+class RevisionSummary(BaseModel):
+    revision: int
+    status: str = Field(
+        description="enriched, pending, failed, superseded (retracted before enrichment), or "
+        "the article's own status for its current revision"
+    )
+    current: bool
+    title: str | None
+    published_at: UtcDatetime | None
+    received_at: UtcDatetime
+    enriched_at: UtcDatetime | None
+
+
+class RevisionList(BaseModel):
+    article_id: int
+    items: list[RevisionSummary]
+
+
+class RevisionDetail(RevisionSummary):
+    article_id: int
+    content_type: str
+    raw: str
+    url: str | None
+    clean_text: str | None
+    error: str | None
+    removals: list[RemovalOut] = []
+    credits: list[CreditOut] = []
+    entities: list[ArticleEntityOut] = []
+    pipeline: dict[str, str] | None = None
 
 
 class ArticlePage(BaseModel):

@@ -13,7 +13,15 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from shared.aliases import AliasTable, alias_key
-from shared.models import Article, ArticleEntity, Entity, EntityAlias, FeedEvent
+from shared.models import (
+    Article,
+    ArticleEntity,
+    ArticleRevision,
+    ArticleStatus,
+    Entity,
+    EntityAlias,
+    FeedEvent,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +89,8 @@ def list_articles(
         query = query.where(Article.source == filters.source)
     if filters.status is not None:
         query = query.where(Article.status == filters.status)
+    else:  # tombstones are listed only when asked for
+        query = query.where(Article.status != ArticleStatus.retracted)
     if filters.published_from is not None:
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
@@ -152,6 +162,16 @@ def feed_page(
             FeedEntry(event.position, event.kind, event.revision, article, entities, pipeline)
         )
     return entries
+
+
+def archived_revisions(session: Session, article_id: int) -> Sequence[ArticleRevision]:
+    """An article's earlier revisions, oldest first (the article row is the latest)."""
+    query = (
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id)
+        .order_by(col(ArticleRevision.revision))
+    )
+    return session.exec(query).all()
 
 
 def list_entities(

@@ -13,13 +13,14 @@ from services.api.queries import (
     ArticleFilter,
     FeedFilter,
     aliases_of,
+    archived_revisions,
     feed_page,
     list_articles,
     list_entities,
 )
 from shared.aliases import AliasTable
 from shared.db import get_read_session
-from shared.models import Article
+from shared.models import Article, ArticleRevision, ArticleStatus
 from shared.schemas import (
     ArticleDetail,
     ArticleEntityOut,
@@ -28,12 +29,15 @@ from shared.schemas import (
     EntityOut,
     EntityPage,
     FeedPage,
+    RevisionDetail,
+    RevisionList,
+    RevisionSummary,
 )
 
 router = APIRouter(prefix="/v1")
 
 SessionDep = Annotated[Session, Depends(get_read_session)]
-StatusName = Literal["pending", "queued", "enriched", "failed"]
+StatusName = Literal["pending", "queued", "enriched", "failed", "retracted"]
 EventName = Literal["created", "updated", "retracted"]
 EntityLabel = Annotated[str, Query(pattern=r"^[A-Z_]{2,16}$", description="e.g. PERSON, ORG, GPE")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
@@ -60,6 +64,7 @@ def _summary(article: Article, pipeline: dict[str, str] | None = None) -> Articl
             "enriched_at": article.enriched_at,
             "feed_seq": article.feed_seq,
             "revision": article.revision,
+            "revised_at": article.revised_at,
             "pipeline": pipeline,
             "language": article.detected_language or article.language,
             "error": article.error,
@@ -75,19 +80,39 @@ def _entities(article: Article, *, with_mentions: bool) -> list[ArticleEntityOut
     ]
 
 
-@router.get(
-    "/articles/{article_id}",
-    response_model=ArticleDetail,
-    summary="One article",
-    responses={404: {"description": "No article with this id"}},
-)
-def get_article(
-    article_id: Annotated[int, Path(ge=1, le=MAX_ID, description="An article id")],
-    session: SessionDep,
-) -> ArticleDetail:
+ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="An article id")]
+_GONE = {
+    404: {"description": "No article with this id"},
+    410: {"description": "Retracted: the detail gives the reason and when"},
+}
+
+
+def _live_article(session: Session, article_id: int) -> Article:
+    """The article, or 404; a retracted one answers 410 with its reason (a tombstone)."""
     article = session.get(Article, article_id)
     if article is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")
+    if article.status == ArticleStatus.retracted:
+        raise HTTPException(
+            status.HTTP_410_GONE,
+            {
+                "message": f"article {article_id} was retracted",
+                "reason": article.retraction_reason,
+                "retracted_at": article.retracted_at.isoformat() if article.retracted_at else None,
+                "revision": article.revision,
+            },
+        )
+    return article
+
+
+@router.get(
+    "/articles/{article_id}",
+    response_model=ArticleDetail,
+    summary="One article (its latest revision)",
+    responses=_GONE,
+)
+def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
+    article = _live_article(session, article_id)
     enrichment = article.enrichment or {}
     return ArticleDetail.model_validate(
         {
@@ -104,6 +129,85 @@ def get_article(
             "entities": _entities(article, with_mentions=True),
             "metadata": enrichment.get("metadata", {}),
             "stats": enrichment.get("stats", {}),
+        }
+    )
+
+
+def _current_revision(article: Article) -> dict[str, Any]:
+    return {
+        "revision": article.revision,
+        "status": article.status,
+        "current": True,
+        "title": article.title,
+        "published_at": article.published_at,
+        "received_at": article.revised_at or article.created_at,
+        "enriched_at": article.enriched_at,
+    }
+
+
+def _archived_revision(row: ArticleRevision) -> dict[str, Any]:
+    return {
+        "revision": row.revision,
+        "status": row.status,
+        "current": False,
+        "title": row.title,
+        "published_at": row.published_at,
+        "received_at": row.received_at,
+        "enriched_at": row.enriched_at,
+    }
+
+
+@router.get(
+    "/articles/{article_id}/revisions",
+    response_model=RevisionList,
+    summary="Every revision of an article, oldest first",
+    responses=_GONE,
+)
+def list_revisions(article_id: ArticleId, session: SessionDep) -> RevisionList:
+    article = _live_article(session, article_id)
+    rows = archived_revisions(session, article_id)
+    items = [RevisionSummary.model_validate(_archived_revision(r)) for r in rows]
+    items.append(RevisionSummary.model_validate(_current_revision(article)))
+    return RevisionList(article_id=article_id, items=items)
+
+
+@router.get(
+    "/articles/{article_id}/revisions/{revision}",
+    response_model=RevisionDetail,
+    summary="One revision of an article, with its own enrichment",
+    responses=_GONE,
+)
+def get_revision(
+    article_id: ArticleId,
+    revision: Annotated[int, Path(ge=1, le=MAX_ID, description="A revision number")],
+    session: SessionDep,
+) -> RevisionDetail:
+    article = _live_article(session, article_id)
+    if revision == article.revision:
+        summary, content, clean_text = _current_revision(article), article, article.clean_text
+        enrichment, error = article.enrichment or {}, article.error
+    else:
+        row = session.get(ArticleRevision, (article_id, revision))
+        if row is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND,
+                f"article {article_id} has revisions 1 to {article.revision}; no {revision}",
+            )
+        summary, content, clean_text = _archived_revision(row), row, row.clean_text
+        enrichment, error = row.enrichment or {}, row.error
+    return RevisionDetail.model_validate(
+        {
+            **summary,
+            "article_id": article_id,
+            "content_type": content.content_type,
+            "raw": content.raw,
+            "url": content.url,
+            "clean_text": clean_text,
+            "error": error,
+            "removals": enrichment.get("removals", []),
+            "credits": enrichment.get("credits", []),
+            "entities": enrichment.get("entities", []),
+            "pipeline": enrichment.get("pipeline"),
         }
     )
 

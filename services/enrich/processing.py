@@ -15,7 +15,14 @@ from sqlmodel import Session
 
 from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
-from services.enrich.store import Claim, claim_attempt, mark_failed, save_enriched
+from services.enrich.store import (
+    Claim,
+    claim_attempt,
+    mark_failed,
+    mark_revision_failed,
+    pending_revisions,
+    save_enriched,
+)
 from shared.models import ArticleStatus
 
 log = logging.getLogger("wirefeed.enrich")
@@ -46,7 +53,7 @@ def process_article(
     if claim is None:
         log.error("article not found", extra={"article_id": article_id})
         return Outcome.missing
-    if claim.status in (ArticleStatus.enriched, ArticleStatus.failed):
+    if claim.status in (ArticleStatus.enriched, ArticleStatus.failed, ArticleStatus.retracted):
         log.info(
             "duplicate delivery ignored: article already final",
             extra={"article_id": article_id, "status": claim.status},
@@ -63,6 +70,11 @@ def process_article(
     log.info("enrich attempt started", extra={"article_id": article_id, "attempt": claim.attempts})
     if after_claim is not None:  # fault-injection hook (tests only; see worker.fault_hooks)
         after_claim(claim)
+
+    with Session(engine) as session:
+        earlier = pending_revisions(session=session, article_id=article_id)
+    for revision in earlier:  # superseded before they were enriched: in order, before this one
+        _enrich_archived(engine, config, identity, revision)
 
     document = submitted_document(claim)
     try:
@@ -99,6 +111,36 @@ def process_article(
         },
     )
     return Outcome.enriched
+
+
+def _enrich_archived(
+    engine: Engine, config: PipelineConfig, identity: PipelineIdentity, claim: Claim
+) -> None:
+    try:
+        enriched = enrich(submitted_document(claim), config)
+    except Exception as exc:  # deterministic: this revision fails, the later ones go on
+        log.exception("pipeline failed", extra={"article_id": claim.article_id})
+        with Session(engine) as session:
+            mark_revision_failed(
+                session=session,
+                article_id=claim.article_id,
+                revision=claim.revision,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        return
+    with Session(engine) as session:
+        seq = save_enriched(
+            session=session,
+            article_id=claim.article_id,
+            revision=claim.revision,
+            enriched=enriched,
+            identity=identity,
+        )
+    if seq is not None:
+        log.info(
+            "earlier revision enriched",
+            extra={"article_id": claim.article_id, "revision": claim.revision, "feed_seq": seq},
+        )
 
 
 def submitted_document(claim: Claim) -> SubmittedDocument:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -27,15 +27,17 @@ from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import EnrichedDocument
 from shared.aliases import alias_key
 from shared.db import relaxed_commit
+from shared.entity_links import unlink_article_entities
+from shared.feed import append_feed_event
 from shared.models import (
     Article,
     ArticleEntity,
+    ArticleRevision,
     ArticleStatus,
     Entity,
     EntityAlias,
-    FeedCounter,
-    FeedEvent,
     FeedEventKind,
+    RevisionStatus,
     utcnow,
 )
 
@@ -102,7 +104,51 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     return claim
 
 
-_FINAL = frozenset({ArticleStatus.enriched, ArticleStatus.failed})
+_FINAL = frozenset({ArticleStatus.enriched, ArticleStatus.failed, ArticleStatus.retracted})
+
+
+def pending_revisions(*, session: Session, article_id: int) -> list[Claim]:
+    """Earlier revisions superseded before they were enriched, oldest first: each is enriched
+    (and gets its feed event) before the current one, so events follow revision order."""
+    article = session.get(Article, article_id)
+    if article is None:
+        return []
+    rows = session.exec(
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id)
+        .where(ArticleRevision.status == RevisionStatus.pending)
+        .order_by(col(ArticleRevision.revision))
+    ).all()
+    claims = [
+        Claim(
+            article_id=article_id,
+            status=ArticleStatus.pending,
+            attempts=article.attempts,
+            content_type=row.content_type,
+            raw=row.raw,
+            title=row.title,
+            source=article.source,
+            language=row.language,
+            revision=row.revision,
+            pipeline_hash=None,
+            reenrich_job_id=None,
+        )
+        for row in rows
+    ]
+    session.rollback()
+    return claims
+
+
+def mark_revision_failed(*, session: Session, article_id: int, revision: int, error: str) -> None:
+    """An archived revision the pipeline cannot handle: recorded, no event. Commits."""
+    session.exec(
+        update(ArticleRevision)
+        .where(col(ArticleRevision.article_id) == article_id)
+        .where(col(ArticleRevision.revision) == revision)
+        .where(col(ArticleRevision.status) == RevisionStatus.pending)
+        .values(status=RevisionStatus.failed, error=error[:4000])
+    )
+    session.commit()
 
 
 def mark_failed(*, session: Session, article_id: int, error: str) -> bool:
@@ -126,11 +172,14 @@ def save_enriched(
     identity: PipelineIdentity,
 ) -> int | None:
     """Store the result of `revision`; returns the feed position, or None if there was nothing
-    to store (already enriched, or a newer revision arrived meanwhile). Commits."""
+    to store (already stored by another delivery, or retracted). A revision superseded while
+    it ran is stored in its archived row. Commits."""
     article = session.exec(
         select(Article).where(Article.id == article_id).with_for_update()
     ).one_or_none()
-    if article is None or article.status == ArticleStatus.enriched or article.revision != revision:
+    if article is not None and article.revision != revision:
+        return _save_archived(session, article, revision, enriched, identity)
+    if article is None or article.status in _FINAL:
         session.rollback()
         return None
 
@@ -139,6 +188,34 @@ def save_enriched(
     seq = _store_result(session, article, enriched, entity_ids, identity, kind)
     article.status = ArticleStatus.enriched
     article.error = None
+    session.add(article)
+    session.commit()
+    return seq
+
+
+def _save_archived(
+    session: Session,
+    article: Article,
+    revision: int,
+    enriched: EnrichedDocument,
+    identity: PipelineIdentity,
+) -> int | None:
+    """An earlier revision's result goes to its archived row, with its own feed event. The
+    article's entity rows stay those of its current revision."""
+    assert article.id is not None
+    row = session.get(ArticleRevision, (article.id, revision))
+    if row is None or row.status != RevisionStatus.pending:
+        session.rollback()
+        return None
+    row.status = RevisionStatus.enriched
+    row.clean_text = enriched.clean_text
+    row.detected_language = enriched.language
+    row.enrichment = {**_enrichment_json(enriched, {}), "pipeline": identity.as_dict()}
+    row.enriched_at = utcnow()
+    session.add(row)
+    kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
+    seq = append_feed_event(session, article_id=article.id, revision=revision, kind=kind)
+    article.feed_seq = seq
     session.add(article)
     session.commit()
     return seq
@@ -220,18 +297,7 @@ def _write_entities(
     article_id = article.id
     assert article_id is not None
     if article.feed_seq is not None:  # enriched before: take the old result's rows away
-        old = list(
-            session.exec(
-                select(ArticleEntity.entity_id).where(ArticleEntity.article_id == article_id)
-            )
-        )
-        if old:
-            session.exec(delete(ArticleEntity).where(col(ArticleEntity.article_id) == article_id))
-            session.exec(
-                update(Entity)
-                .where(col(Entity.id).in_(sorted(old)))
-                .values(article_count=Entity.article_count - 1)
-            )
+        unlink_article_entities(session, article_id)
     entity_ids = _upsert_entities(session, enriched)
     rows = [
         {
@@ -272,26 +338,26 @@ def _store_result(
     article.pipeline_hash = identity.hash
     article.enriched_at = now
     article.updated_at = now
-    return append_feed_event(session, article, kind)
+    return _append_event(session, article, kind)
 
 
-def append_feed_event(session: Session, article: Article, kind: FeedEventKind) -> int:
-    """Take the next feed position and write the event; call last before commit, so the
-    counter row stays locked for as short a time as possible."""
+def _append_event(session: Session, article: Article, kind: FeedEventKind) -> int:
+    """The feed event for the article's current revision; taken last, right before commit."""
     assert article.id is not None
-    seq = _next_feed_position(session)
-    session.add(
-        FeedEvent(position=seq, article_id=article.id, revision=article.revision, kind=kind)
-    )
+    seq = append_feed_event(session, article_id=article.id, revision=article.revision, kind=kind)
     article.feed_seq = seq
     return seq
 
 
-def _enrichment_json(enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]) -> dict:  # type: ignore[type-arg]
+def _enrichment_json(
+    enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]
+) -> dict[str, Any]:
+    """The stored result; entities carry their store ids where known (not for archived
+    revisions, whose entities are not linked)."""
     data = enriched.to_dict(include_source_text=enriched.source_text != "")
     data.pop("clean_text")
     for entity in data["entities"]:
-        entity["id"] = entity_ids[(alias_key(entity["name"]), entity["label"])]
+        entity["id"] = entity_ids.get((alias_key(entity["name"]), entity["label"]))
     return data
 
 
@@ -336,15 +402,6 @@ def _execute_many(session: Session, statement, rows: list[dict]) -> None:  # typ
     recompiles for every row count, which cost more than the database work itself)."""
     if rows:
         session.connection().execute(statement, rows)
-
-
-def _next_feed_position(session: Session) -> int:
-    return session.exec(
-        update(FeedCounter)
-        .where(FeedCounter.id == 1)
-        .values(value=FeedCounter.value + 1)
-        .returning(FeedCounter.value)
-    ).scalar_one()
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:  # type: ignore[type-arg]
