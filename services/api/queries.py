@@ -22,6 +22,7 @@ from shared.models import (
     EntityAlias,
     FeedEvent,
 )
+from shared.schemas import entities_without_mentions, stored_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +31,7 @@ class ArticleFilter:
     entity_type: str | None = None
     min_salience: float | None = None
     source: str | None = None
-    status: str | None = None
+    status: ArticleStatus | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
 
@@ -101,10 +102,11 @@ def list_articles(
 
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
-# PostgreSQL drops them before sending the row; elsewhere they are dropped here.
+# PostgreSQL drops them before sending the row; elsewhere `entities_without_mentions` does.
 _PG_FEED_ENTITIES = literal_column(
-    "(SELECT coalesce(jsonb_agg(e - 'mentions' ORDER BY i), '[]'::jsonb) "
-    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i))",
+    f"(SELECT coalesce(jsonb_agg(e - '{stored_field('mentions')}' ORDER BY i), '[]'::jsonb) "
+    f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
+    "WITH ORDINALITY AS t(e, i))",
     JSONB,
 )
 
@@ -156,7 +158,7 @@ def feed_page(
             entities, pipeline = pg_entities or [], pg_pipeline
         else:
             stored = article.enrichment or {}
-            entities = [{**e, "mentions": []} for e in stored.get("entities", [])]
+            entities = entities_without_mentions(stored.get(stored_field("entities"), []))
             pipeline = stored.get("pipeline")
         entries.append(
             FeedEntry(event.position, event.kind, event.revision, article, entities, pipeline)

@@ -19,13 +19,13 @@ from services.api.queries import (
     list_entities,
 )
 from shared.aliases import AliasTable
-from shared.db import get_read_session
+from shared.db import SessionDep
 from shared.models import Article, ArticleRevision, ArticleStatus
 from shared.schemas import (
     ArticleDetail,
-    ArticleEntityOut,
     ArticlePage,
     ArticleSummary,
+    Enrichment,
     EntityOut,
     EntityPage,
     FeedPage,
@@ -36,8 +36,6 @@ from shared.schemas import (
 
 router = APIRouter(prefix="/v1")
 
-SessionDep = Annotated[Session, Depends(get_read_session)]
-StatusName = Literal["pending", "queued", "enriched", "failed", "retracted"]
 EventName = Literal["created", "updated", "retracted"]
 EntityLabel = Annotated[str, Query(pattern=r"^[A-Z_]{2,16}$", description="e.g. PERSON, ORG, GPE")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
@@ -70,14 +68,6 @@ def _summary(article: Article, pipeline: dict[str, str] | None = None) -> Articl
             "error": article.error,
         }
     )
-
-
-def _entities(article: Article, *, with_mentions: bool) -> list[ArticleEntityOut]:
-    stored: list[dict[str, Any]] = (article.enrichment or {}).get("entities", [])
-    return [
-        ArticleEntityOut.model_validate(e if with_mentions else {**e, "mentions": []})
-        for e in stored
-    ]
 
 
 ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="An article id")]
@@ -113,23 +103,21 @@ def _live_article(session: Session, article_id: int) -> Article:
 )
 def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
     article = _live_article(session, article_id)
-    enrichment = article.enrichment or {}
-    return ArticleDetail.model_validate(
-        {
-            **_summary(article, enrichment.get("pipeline")).model_dump(),
-            "content_type": article.content_type,
-            "attempts": article.attempts,
-            "raw": article.raw,
-            "source_text": enrichment.get("source_text"),
-            "clean_text": article.clean_text,
-            "language_confidence": enrichment.get("language_confidence"),
-            "entities_skipped_reason": enrichment.get("entities_skipped_reason"),
-            "removals": enrichment.get("removals", []),
-            "credits": enrichment.get("credits", []),
-            "entities": _entities(article, with_mentions=True),
-            "metadata": enrichment.get("metadata", {}),
-            "stats": enrichment.get("stats", {}),
-        }
+    enrichment = Enrichment.model_validate(article.enrichment or {})
+    return ArticleDetail(
+        **_summary(article, enrichment.pipeline).model_dump(),
+        content_type=article.content_type,
+        attempts=article.attempts,
+        raw=article.raw,
+        source_text=enrichment.source_text,
+        clean_text=article.clean_text,
+        language_confidence=enrichment.language_confidence,
+        entities_skipped_reason=enrichment.entities_skipped_reason,
+        removals=enrichment.removals,
+        credits=enrichment.credits,
+        entities=enrichment.entities,
+        metadata=enrichment.metadata,
+        stats=enrichment.stats,
     )
 
 
@@ -227,7 +215,7 @@ def find_articles(
     ] = False,
     min_salience: Annotated[float, Query(ge=0, le=1)] = 0.5,
     source: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    status_: Annotated[StatusName | None, Query(alias="status")] = None,
+    status_: Annotated[ArticleStatus | None, Query(alias="status")] = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
     limit: Limit = 50,

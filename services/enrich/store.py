@@ -40,6 +40,7 @@ from shared.models import (
     RevisionStatus,
     utcnow,
 )
+from shared.schemas import Enrichment
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,7 @@ class Claim:
     """What a task needs to know to run the pipeline (no ORM objects leave the session)."""
 
     article_id: int
-    status: str
+    status: ArticleStatus
     attempts: int
     content_type: str
     raw: str
@@ -210,7 +211,7 @@ def _save_archived(
     row.status = RevisionStatus.enriched
     row.clean_text = enriched.clean_text
     row.detected_language = enriched.language
-    row.enrichment = {**_enrichment_json(enriched, {}), "pipeline": identity.as_dict()}
+    row.enrichment = _enrichment(enriched, {}, identity).model_dump(mode="json")
     row.enriched_at = utcnow()
     session.add(row)
     kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
@@ -279,7 +280,10 @@ def enrichment_changed(
     if stored is None:
         return True
     before = {**stored, "clean_text": stored_clean_text}
-    after = enriched.to_dict(include_source_text=enriched.source_text != "")
+    after = {
+        **_enrichment(enriched, {}, None).model_dump(mode="json"),
+        "clean_text": enriched.clean_text,
+    }
     return _comparable(before) != _comparable(after)
 
 
@@ -331,10 +335,7 @@ def _store_result(
     now = utcnow()
     article.clean_text = enriched.clean_text
     article.detected_language = enriched.language
-    article.enrichment = {
-        **_enrichment_json(enriched, entity_ids),
-        "pipeline": identity.as_dict(),
-    }
+    article.enrichment = _enrichment(enriched, entity_ids, identity).model_dump(mode="json")
     article.pipeline_hash = identity.hash
     article.enriched_at = now
     article.updated_at = now
@@ -349,16 +350,20 @@ def _append_event(session: Session, article: Article, kind: FeedEventKind) -> in
     return seq
 
 
-def _enrichment_json(
-    enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]
-) -> dict[str, Any]:
-    """The stored result; entities carry their store ids where known (not for archived
-    revisions, whose entities are not linked)."""
+def _enrichment(
+    enriched: EnrichedDocument,
+    entity_ids: dict[tuple[str, str], int],
+    identity: PipelineIdentity | None,
+) -> Enrichment:
+    """The stored record: everything but the clean text (a column of its own), each entity with
+    its id in the entity table where linked (an archived revision's entities are not), and the
+    pipeline that produced it."""
     data = enriched.to_dict(include_source_text=enriched.source_text != "")
     data.pop("clean_text")
     for entity in data["entities"]:
         entity["id"] = entity_ids.get((alias_key(entity["name"]), entity["label"]))
-    return data
+    data["pipeline"] = identity.as_dict() if identity is not None else None
+    return Enrichment.model_validate(data)
 
 
 def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple[str, str], int]:
