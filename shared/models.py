@@ -83,6 +83,7 @@ class RevisionStatus(StrEnum):
     enriched = "enriched"
     failed = "failed"
     superseded = "superseded"  # retracted before it was enriched: never enriched, no event
+    retracted = "retracted"  # a retraction (tombstone) that a later revision replaced
 
 
 class ArticleRevision(SQLModel, table=True):

@@ -75,9 +75,24 @@ class ArticleIn(BaseModel):
         default=None, description="ISO 8601 with a timezone, e.g. 2025-06-04T12:00:00Z."
     )
     language: LanguageTag | None = Field(default=None, description="BCP 47 tag if known, e.g. en.")
+    retracted: bool = Field(
+        default=False,
+        description="Withdraw the article with this `source` and `external_id` (no text needed): "
+        "it becomes a tombstone (410) and the feed carries a `retracted` event.",
+    )
+    retraction_reason: ShortText | None = Field(
+        default=None, description="Why it was withdrawn (with `retracted`)."
+    )
 
     @model_validator(mode="after")
     def _exactly_one_body(self) -> ArticleIn:
+        if self.retracted:
+            if self.external_id is None:
+                raise ValueError(
+                    "'retracted' needs the 'external_id' (and 'source') of the article to "
+                    "withdraw; or DELETE /v1/articles/{id}"
+                )
+            return self
         if self.text is None and self.html is None and self.url is not None:
             return self  # URL ingest: the service fetches the page (see needs_fetch)
         if (self.text is None) == (self.html is None):
@@ -88,7 +103,7 @@ class ArticleIn(BaseModel):
 
     @property
     def needs_fetch(self) -> bool:
-        return self.text is None and self.html is None
+        return self.text is None and self.html is None and not self.retracted
 
     @property
     def body(self) -> str:

@@ -1,4 +1,4 @@
-"""revisions and retractions
+"""revisions and retractions; content-hash dedupe within one source
 
 Revision ID: 0011_revisions
 Revises: 0010_feed_events
@@ -54,6 +54,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("retraction_reason", sa.Text(), nullable=True))
 
     # ### end Alembic commands ###
+    # The content hash deduplicates within one source only (services/ingest/store.py).
+    separator = "chr(31)" if op.get_bind().dialect.name == "postgresql" else "char(31)"
+    op.execute(
+        f"UPDATE article SET dedupe_key = dedupe_key || {separator} || source "
+        "WHERE dedupe_key LIKE 'sha:%' AND source IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
