@@ -113,7 +113,7 @@ def _relay(_: argparse.Namespace) -> int:
 def _reenrich(args: argparse.Namespace) -> int:
     from services.enrich.reenrich_jobs import Selector
     from shared.celery_app import make_celery
-    from shared.db import get_engine
+    from shared.db import make_engine
     from wirefeed.reenrich_cli import run_reenrich
 
     settings = get_settings()
@@ -123,7 +123,7 @@ def _reenrich(args: argparse.Namespace) -> int:
         return run_reenrich(
             selector=selector,
             settings=settings,
-            engine=get_engine(),
+            engine=make_engine(settings.effective_database_url),
             celery=celery,
             out=sys.stdout,
             dry_run=args.dry_run,
