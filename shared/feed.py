@@ -9,7 +9,7 @@ feed events (the worker's results, the ingest service's retractions) goes throug
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shared.models import FeedCounter, FeedEvent, FeedEventKind
 
@@ -18,11 +18,11 @@ def append_feed_event(
     session: Session, *, article_id: int, revision: int, kind: FeedEventKind
 ) -> int:
     """Take the next position and write the event; call last before commit."""
-    position = session.exec(
+    position: int = session.exec(
         update(FeedCounter)
-        .where(FeedCounter.id == 1)  # type: ignore[arg-type]
-        .values(value=FeedCounter.value + 1)
-        .returning(FeedCounter.value)
+        .where(col(FeedCounter.id) == 1)
+        .values(value=col(FeedCounter.value) + 1)
+        .returning(col(FeedCounter.value))
     ).scalar_one()
     session.add(FeedEvent(position=position, article_id=article_id, revision=revision, kind=kind))
-    return int(position)
+    return position

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import literal_column, or_, union
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
 
 from shared.aliases import AliasTable, alias_key
@@ -135,12 +136,12 @@ def feed_page(
     """Feed events after position `after`, in position order, each with its article and the
     article's entities (no mentions). The one query behind /v1/feed (and any stream of it)."""
     postgres = session.get_bind().dialect.name == "postgresql"
+    options: tuple[_AbstractLoad, ...] = _TEXTS
     if postgres:
         extra = (_PG_FEED_ENTITIES, literal_column("article.enrichment -> 'pipeline'", JSONB))
-        options = (*_TEXTS, defer(Article.enrichment, raiseload=True))
+        options = (*_TEXTS, defer(col(Article.enrichment), raiseload=True))
     else:
         extra = (literal_column("NULL"), literal_column("NULL"))
-        options = _TEXTS
     query = (
         select(FeedEvent, Article, *extra)
         .join(Article, col(Article.id) == FeedEvent.article_id)

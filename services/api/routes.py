@@ -71,7 +71,7 @@ def _summary(article: Article, pipeline: dict[str, str] | None = None) -> Articl
 
 
 ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="An article id")]
-_GONE = {
+_GONE: dict[int | str, dict[str, Any]] = {
     404: {"description": "No article with this id"},
     410: {"description": "Retracted: the detail gives the reason and when"},
 }
@@ -171,8 +171,9 @@ def get_revision(
     session: SessionDep,
 ) -> RevisionDetail:
     article = _live_article(session, article_id)
+    content: Article | ArticleRevision = article
     if revision == article.revision:
-        summary, content, clean_text = _current_revision(article), article, article.clean_text
+        summary, clean_text = _current_revision(article), article.clean_text
         enrichment, error = article.enrichment or {}, article.error
     else:
         row = session.get(ArticleRevision, (article_id, revision))

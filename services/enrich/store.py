@@ -74,7 +74,7 @@ def _claim(article: Article, *, attempts: int) -> Claim:
     assert article.id is not None
     return Claim(
         article_id=article.id,
-        status=article.status,
+        status=ArticleStatus(article.status),
         attempts=attempts,
         content_type=article.content_type,
         raw=article.raw,
@@ -231,7 +231,9 @@ class Reenriched(StrEnum):
 
 def mark_reenrich_done(*, session: Session, article_id: int, job_id: int) -> None:
     """Count the article as done for the job without touching its enrichment. Commits."""
-    session.exec(update(Article).where(Article.id == article_id).values(reenrich_job_id=job_id))
+    session.exec(
+        update(Article).where(col(Article.id) == article_id).values(reenrich_job_id=job_id)
+    )
     session.commit()
 
 
@@ -284,7 +286,7 @@ def enrichment_changed(
         **_enrichment(enriched, {}, None).model_dump(mode="json"),
         "clean_text": enriched.clean_text,
     }
-    return _comparable(before) != _comparable(after)
+    return bool(_comparable(before) != _comparable(after))
 
 
 def _comparable(data: dict[str, Any]) -> Any:

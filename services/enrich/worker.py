@@ -99,7 +99,7 @@ def create_worker_app(
         reject_on_worker_lost=True,
         max_retries=settings.task_max_attempts,
     )
-    def reenrich(self: Task, article_id: int, job_id: int, target: str) -> str:
+    def reenrich(self: Task[Any, Any], article_id: int, job_id: int, target: str) -> str:
         try:
             outcome = reenrich_article(
                 article_id=article_id,

@@ -8,9 +8,9 @@ Create Date: 2026-11-30 19:13:04.535643
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0010_feed_events"
 down_revision: str | None = "0001"
@@ -28,8 +28,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("selector_key", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-        sa.Column("target_pipeline", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("selector_key", AutoString(length=1000), nullable=False),
+        sa.Column("target_pipeline", AutoString(length=64), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.Column("queued", sa.Integer(), nullable=False),
         sa.Column("cursor", sa.Integer(), nullable=False),
@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("position", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("article_id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("kind", AutoString(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
@@ -62,9 +62,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("revision", sa.Integer(), nullable=False, server_default=sa.text("1"))
         )
-        batch_op.add_column(
-            sa.Column("pipeline_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
-        )
+        batch_op.add_column(sa.Column("pipeline_hash", AutoString(length=64), nullable=True))
         batch_op.add_column(sa.Column("reenrich_job_id", sa.Integer(), nullable=True))
         batch_op.create_index(
             batch_op.f("ix_article_pipeline_hash"), ["pipeline_hash"], unique=False

@@ -8,9 +8,9 @@ Create Date: 2026-11-30 19:36:08.091543
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0011_revisions"
 down_revision: str | None = "0010_feed_events"
@@ -24,17 +24,17 @@ def upgrade() -> None:
         "article_revision",
         sa.Column("article_id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
+        sa.Column("content_type", AutoString(length=8), nullable=False),
         sa.Column("raw", sa.Text(), nullable=False),
         sa.Column("title", sa.Text(), nullable=True),
         sa.Column("url", sa.Text(), nullable=True),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("language", AutoString(length=16), nullable=True),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("archived_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("clean_text", sa.Text(), nullable=True),
-        sa.Column("detected_language", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("detected_language", AutoString(length=16), nullable=True),
         sa.Column(
             "enrichment",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
