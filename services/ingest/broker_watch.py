@@ -40,12 +40,11 @@ class BrokerWatch:
         a broker that lost its data while no relay ran). Leaves a fresh marker behind.
         Raises redis.RedisError when the broker cannot be asked."""
         run_id = str(self._client.info("server").get("run_id", ""))
-        stored = self._client.get(self._key)
-        marker = stored.decode() if isinstance(stored, bytes) else stored
+        marker = self._client.get(self._key)
         loss: BrokerLoss | None = None
         if marker is None:
             loss = BrokerLoss("marker missing", run_id)
-        elif marker != run_id or (self._run_id is not None and self._run_id != run_id):
+        elif _text(marker) != run_id or (self._run_id is not None and self._run_id != run_id):
             loss = BrokerLoss("run id changed", run_id)
         if loss is not None:
             self._client.set(self._key, run_id)
@@ -54,3 +53,8 @@ class BrokerWatch:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (bytes unless the client decodes responses)."""
+    return value.decode() if isinstance(value, bytes) else value

@@ -86,13 +86,14 @@ def store_articles(*, session: Session, items: Sequence[ArticleIn]) -> list[Stor
         statement = (
             dialect_insert(Article)
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Article.id, Article.dedupe_key)
+            .returning(col(Article.id), col(Article.dedupe_key))
         )
         # Core executemany: compiled once and cached, sent as multi-row INSERTs by SQLAlchemy's
         # "insertmanyvalues". A `.values([...])` statement is compiled anew for every batch
         # size, which cost more CPU than the database's own work.
         found = session.connection().execute(statement, list(rows.values()))
-        inserted = {key: article_id for article_id, key in found}
+        # (A primary key is never NULL; the filter tells the type checker so.)
+        inserted = {key: article_id for article_id, key in found if article_id is not None}
     known = sorted(set(keys) - set(inserted))
     existing: dict[str, int] = {}
     if known:
