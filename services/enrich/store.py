@@ -108,6 +108,7 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
             "mention_count": e.count,
             "first_offset": e.first_offset,
             "salience": e.salience,
+            "label": e.label,
         }
         for e in enriched.entities
     ]
