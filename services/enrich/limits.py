@@ -155,11 +155,16 @@ def fail_for_time(task: EnrichTask, article_id: int, kind: str) -> None:
     error = time_limit_error(kind, hard if kind == "hard" else soft, chars)
     try:
         with Session(engine) as session:
-            mark_failed(session=session, article_id=article_id, error=error)
+            marked = mark_failed(session=session, article_id=article_id, error=error)
     except Exception as exc:
         log.error(
             "could not record a time-limit failure",
             extra={"article_id": article_id, "error": f"{type(exc).__name__}: {exc}"},
         )
         return
-    log.warning("article failed", extra={"article_id": article_id, "error": error})
+    if marked:  # not when a stored result stands (a re-enrichment past its limit keeps it)
+        log.warning("article failed", extra={"article_id": article_id, "error": error})
+    else:
+        log.warning(
+            "task stopped at its time limit", extra={"article_id": article_id, "error": error}
+        )

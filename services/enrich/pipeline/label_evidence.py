@@ -4,7 +4,13 @@ guess at one occurrence.
 - a surname is evidence for its full name: where "Rudolph" is a PERSON in most of its mentions,
   "Mason Rudolph" tagged ORG is that person too (and then joins it, see canonical.py);
 - where a one-word "person" is written as a place ("at al-Tanf", "near al-Tanf") more often than
-  as someone who speaks or acts, and no full name in the article ends with it, it is a place.
+  as someone who speaks or acts, and no full name in the article ends with it, it is a place;
+- the other way round, a one-word "place" that speaks ("Belichick said") and that the article
+  never places (no "in/at/near Belichick"), that is no known place and no part of a longer
+  name, is a person;
+- a city or a "person" that beats, draws with or loses to another side is a team ("Newcastle
+  beat Southampton", "Derbyshire lost to Kent"): an ORG. Countries keep their label (national
+  sides are named after the place), and so do people with a full name in the article.
 """
 
 from __future__ import annotations
@@ -22,7 +28,19 @@ _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|across|towards?|into
 _PERSON_AFTER = re.compile(
     r"^(?:['’]s\b|,?\s+(?:said|says|told|added|wrote|asked|argued|believes|thinks|who)\b)"
 )
+# Any sign of a place blocks the speech rule: "a teacher from Leeds, said".
+_ANY_PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|near|outside|around|across|towards?|into|from|of|to|via)\s$"
+)
+_SPEAKS_AFTER = re.compile(r"^,?\s+(?:said|says|told|added|explained|admitted|joked|who)\b")
 MIN_PLACE_EVIDENCE = 2
+_MATCH_VERBS = (
+    r"beat|beats|defeated|defeats|drew with|draw with|lost to|lose to|edged|thrashed|routed|"
+    r"hammered|overcame|outplayed|eliminated|knocked out"
+)
+_TEAM_AFTER = re.compile(rf"^\s+(?:{_MATCH_VERBS})\s+(?:the\s+)?[A-Z]")
+_TEAM_BEFORE = re.compile(rf"(?:\b(?:{_MATCH_VERBS})|\bv|\bvs\.?|\bversus)\s+(?:the\s+)?$")
+_TEAM_FROM = frozenset({"PERSON", "GPE", "LOC"})
 
 
 def _majority(mentions: list[RawMention]) -> dict[str, Counter[str]]:
@@ -37,6 +55,12 @@ def _looks_like_a_name(words: list[str]) -> bool:
         _NAME_WORD.match(w) and w not in NOT_A_PERSON_WORDS and not any(c.isdigit() for c in w)
         for w in words
     )
+
+
+def vote_labels(mentions: list[RawMention], text: str, aliases: AliasTable) -> list[RawMention]:
+    """The step: surnames' votes first, then places by context."""
+    mentions = people_by_speech(people_by_surname(mentions, aliases), text, aliases)
+    return teams_by_context(places_by_context(mentions, text, aliases), text, aliases)
 
 
 def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
@@ -61,6 +85,30 @@ def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[R
             m = RawMention(m.text, "PERSON", m.start, m.end)
         corrected.append(m)
     return corrected
+
+
+def people_by_speech(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """A one-word GPE that speaks and is never placed is a person (see the module's notes)."""
+    in_longer = {alias_key(w) for m in mentions if " " in m.text for w in m.text.split()}
+    speaks: set[str] = set()
+    placed: set[str] = set()
+    for m in mentions:
+        if m.label != "GPE" or " " in m.text:
+            continue
+        key = alias_key(m.text)
+        if _ANY_PLACE_BEFORE.search(text, max(0, m.start - 12), m.start):
+            placed.add(key)
+        if _SPEAKS_AFTER.match(text[m.end : m.end + 20]):
+            speaks.add(key)
+    people = {key for key in speaks - placed - in_longer if aliases.lookup(key) is None}
+    return [
+        RawMention(m.text, "PERSON", m.start, m.end)
+        if m.label == "GPE" and alias_key(m.text) in people
+        else m
+        for m in mentions
+    ]
 
 
 def places_by_context(
@@ -97,6 +145,43 @@ def places_by_context(
     return [
         RawMention(m.text, "GPE", m.start, m.end)
         if m.label in ("PERSON", "ORG") and alias_key(m.text) in places
+        else m
+        for m in mentions
+    ]
+
+
+def teams_by_context(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """Names that play a match somewhere in the article are teams there and everywhere, unless
+    the other side is a person ("Nadal beat Federer" where "Rafael Nadal" is named)."""
+    people = {
+        alias_key(part)
+        for m in mentions
+        if m.label == "PERSON" and " " in m.text
+        for part in (m.text, m.text.split()[-1])
+    }
+    teams = set()
+    for index, m in enumerate(mentions):
+        key = alias_key(m.text)
+        if m.label not in _TEAM_FROM or key in people:
+            continue
+        known = aliases.lookup(m.text)
+        if known is not None and known.label in ("GPE", "LOC", "NORP"):
+            continue
+        if _TEAM_AFTER.match(text[m.end : m.end + 40]):
+            opponent = mentions[index + 1] if index + 1 < len(mentions) else None
+        elif _TEAM_BEFORE.search(text, max(0, m.start - 20), m.start):
+            opponent = mentions[index - 1] if index else None
+        else:
+            continue
+        if opponent is None or alias_key(opponent.text) not in people:
+            teams.add(key)
+    if not teams:
+        return mentions
+    return [
+        RawMention(m.text, "ORG", m.start, m.end)
+        if m.label in _TEAM_FROM and alias_key(m.text) in teams
         else m
         for m in mentions
     ]
