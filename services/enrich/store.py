@@ -162,13 +162,20 @@ def mark_revision_failed(*, session: Session, article_id: int, revision: int, er
     session.commit()
 
 
-def mark_failed(*, session: Session, article_id: int, error: str) -> bool:
-    """Record a final failure unless the article was enriched meanwhile. Commits."""
-    result = session.exec(
+def mark_failed(
+    *, session: Session, article_id: int, error: str, revision: int | None = None
+) -> bool:
+    """Record a final failure unless the article was enriched, retracted or revised meanwhile
+    (a newer revision has its own task and its own chances). Commits."""
+    statement = (
         update(Article)
         .where(col(Article.id) == article_id)
-        .where(col(Article.status) != ArticleStatus.enriched)
-        .values(status=ArticleStatus.failed, error=error[:4000], updated_at=utcnow())
+        .where(col(Article.status).not_in([ArticleStatus.enriched, ArticleStatus.retracted]))
+    )
+    if revision is not None:
+        statement = statement.where(col(Article.revision) == revision)
+    result = session.exec(
+        statement.values(status=ArticleStatus.failed, error=error[:4000], updated_at=utcnow())
     )
     session.commit()
     return bool(result.rowcount)
