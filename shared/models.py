@@ -145,13 +145,25 @@ class EntityAlias(SQLModel, table=True):
 
 class ArticleEntity(SQLModel, table=True):
     __tablename__ = "article_entity"
-    __table_args__ = (Index("ix_article_entity_entity_article", "entity_id", "article_id"),)
+    __table_args__ = (
+        # An entity's articles newest first; salience rides along so `about=` reads no table row.
+        Index(
+            "ix_article_entity_entity_article",
+            "entity_id",
+            "article_id",
+            postgresql_include=["salience"],
+        ),
+        # A label's articles newest first (`entity_type=` alone), without visiting `entity`.
+        Index("ix_article_entity_label_article", "label", "article_id"),
+    )
 
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     entity_id: int = Field(foreign_key="entity.id", primary_key=True)
     mention_count: int
     first_offset: int
     salience: float
+    # The entity's label, copied (an entity's label never changes: it is part of its key).
+    label: str | None = Field(default=None, max_length=16)
 
 
 class FeedEventKind(StrEnum):

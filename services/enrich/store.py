@@ -335,6 +335,7 @@ def _write_entities(
             "mention_count": e.count,
             "first_offset": e.first_offset,
             "salience": e.salience,
+            "label": e.label,
         }
         for e in enriched.entities
     ]

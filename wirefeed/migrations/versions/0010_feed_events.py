@@ -1,7 +1,7 @@
 """feed events (one position per event), pipeline identity, reenrich jobs
 
 Revision ID: 0010_feed_events
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-30 19:13:04.535643
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0010_feed_events"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
