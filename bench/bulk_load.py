@@ -140,6 +140,12 @@ def load(url: str, articles: int) -> None:
         print(f"[bulk] rows in {elapsed()}; building indexes", flush=True)
         for statement in rebuild:
             cur.execute(statement)
+        # One `created` feed event per article in the feed, at the article's feed position.
+        cur.execute(
+            "INSERT INTO feed_event (position, article_id, revision, kind, created_at) "
+            "SELECT feed_seq, id, 1, 'created', enriched_at FROM article "
+            "WHERE feed_seq IS NOT NULL"
+        )
         cur.execute("UPDATE feed_counter SET value = (SELECT max(feed_seq) FROM article)")
         for table in ("article", "entity"):
             cur.execute(

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     )
     embedded_broker_port: int = 6390
     task_queue: str = Field(default="enrich", description="Broker queue the enrich tasks use.")
+    reenrich_queue: str = Field(
+        default="",
+        description="Broker queue of `wirefeed reenrich` tasks; empty: 're' + task_queue "
+        "('reenrich').",
+    )
 
     # HTTP services.
     ingest_host: str = "127.0.0.1"
@@ -94,6 +99,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'wirefeed.db').resolve()}"
+
+    @property
+    def effective_reenrich_queue(self) -> str:
+        return self.reenrich_queue or f"re{self.task_queue}"
 
     @property
     def effective_ingest_url(self) -> str:

@@ -1,4 +1,5 @@
-"""The enrichment worker: a Celery app with one thin task, `enrich.article`.
+"""The enrichment worker: a Celery app with two thin tasks, `enrich.article` and
+`enrich.reenrich` (on its own queue, polled after the enrich queue).
 
 The spaCy model is loaded once in the parent before the pool forks (shared copy-on-write);
 each child drops any database connections it inherited.
@@ -14,10 +15,12 @@ from celery import Celery, Task, signals
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.enrich.config import load_pipeline_config
+from services.enrich.identity import pipeline_identity
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.processing import process_article
+from services.enrich.reenrich import reenrich_article
 from services.enrich.store import Claim
-from shared.celery_app import ENRICH_TASK, make_celery
+from shared.celery_app import ENRICH_TASK, REENRICH_TASK, make_celery
 from shared.db import make_engine
 from shared.settings import Settings
 
@@ -52,6 +55,7 @@ def create_worker_app(
     app = make_celery(settings)
     engine = make_engine(settings.effective_database_url)
     pipeline = _Pipeline(settings)
+    identity = pipeline_identity(settings)  # files and package metadata only: cheap
 
     @app.task(
         name=ENRICH_TASK,
@@ -66,6 +70,7 @@ def create_worker_app(
                 article_id=article_id,
                 engine=engine,
                 config=pipeline(),
+                identity=identity,
                 max_attempts=settings.task_max_attempts,
                 retries=self.request.retries,
                 after_claim=after_claim,
@@ -84,6 +89,28 @@ def create_worker_app(
                     "error": f"{type(exc).__name__}",
                 },
             )
+            raise self.retry(exc=exc, countdown=countdown) from exc
+        return outcome.value
+
+    @app.task(
+        name=REENRICH_TASK,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=settings.task_max_attempts,
+    )
+    def reenrich(self: Task[Any, Any], article_id: int, job_id: int, target: str) -> str:
+        try:
+            outcome = reenrich_article(
+                article_id=article_id,
+                job_id=job_id,
+                target=target,
+                engine=engine,
+                config=pipeline(),
+                identity=identity,
+            )
+        except (OperationalError, DBAPIError) as exc:
+            countdown = min(2**self.request.retries, settings.task_retry_backoff_max)
             raise self.retry(exc=exc, countdown=countdown) from exc
         return outcome.value
 

@@ -174,3 +174,15 @@ def test_countries_and_named_people_are_not_teams() -> None:
         ("Rafael Nadal", "PERSON"),
         ("Federer", "PERSON"),
     }
+
+
+def test_a_place_that_speaks_and_is_never_placed_is_a_person() -> None:
+    text = "Belichick said the team was ready. Later Belichick smiled."
+    spans = [("Belichick", "GPE"), ("Belichick", "GPE")]
+    assert labels(resolved(text, *spans)) == {("Belichick", "PERSON")}
+
+
+def test_a_place_someone_comes_from_stays_a_place() -> None:
+    text = "A teacher from Leeds, said she lost money. Leeds said nothing."
+    spans = [("Leeds", "GPE"), ("Leeds", "GPE")]
+    assert labels(resolved(text, *spans)) == {("Leeds", "GPE")}
