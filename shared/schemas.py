@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from shared.models import ArticleStatus
 
 
 def _no_nul(value: str) -> str:
@@ -72,9 +75,24 @@ class ArticleIn(BaseModel):
         default=None, description="ISO 8601 with a timezone, e.g. 2025-06-04T12:00:00Z."
     )
     language: LanguageTag | None = Field(default=None, description="BCP 47 tag if known, e.g. en.")
+    retracted: bool = Field(
+        default=False,
+        description="Withdraw the article with this `source` and `external_id` (no text needed): "
+        "it becomes a tombstone (410) and the feed carries a `retracted` event.",
+    )
+    retraction_reason: ShortText | None = Field(
+        default=None, description="Why it was withdrawn (with `retracted`)."
+    )
 
     @model_validator(mode="after")
     def _exactly_one_body(self) -> ArticleIn:
+        if self.retracted:
+            if self.external_id is None:
+                raise ValueError(
+                    "'retracted' needs the 'external_id' (and 'source') of the article to "
+                    "withdraw; or DELETE /v1/articles/{id}"
+                )
+            return self
         if self.text is None and self.html is None and self.url is not None:
             return self  # URL ingest: the service fetches the page (see needs_fetch)
         if (self.text is None) == (self.html is None):
@@ -85,7 +103,7 @@ class ArticleIn(BaseModel):
 
     @property
     def needs_fetch(self) -> bool:
-        return self.text is None and self.html is None
+        return self.text is None and self.html is None and not self.retracted
 
     @property
     def body(self) -> str:
@@ -94,8 +112,11 @@ class ArticleIn(BaseModel):
 
 class IngestResult(BaseModel):
     id: int
-    status: str
+    status: ArticleStatus
     duplicate: bool = False
+    revision: int = Field(
+        default=1, description="The article's revision this post produced (or matched)."
+    )
 
 
 class BatchItemResult(BaseModel):
@@ -111,6 +132,18 @@ class BatchResult(BaseModel):
     duplicates: int
     rejected: int
     items: list[BatchItemResult]
+
+    @classmethod
+    def of(cls, items: list[BatchItemResult]) -> BatchResult:
+        """The items with their totals, counted once."""
+        stored = [r.result for r in items if r.ok and r.result is not None]
+        duplicates = sum(1 for r in stored if r.duplicate)
+        return cls(
+            accepted=len(stored) - duplicates,
+            duplicates=duplicates,
+            rejected=sum(1 for r in items if not r.ok),
+            items=items,
+        )
 
 
 # ---- read side ----------------------------------------------------------------------------
@@ -150,9 +183,45 @@ class CreditOut(BaseModel):
     raw_end: int
 
 
+class Enrichment(BaseModel):
+    """What the pipeline produced for one article, as stored in `article.enrichment` (JSON):
+    written by services/enrich/store.py, read by the API's routes and queries. The cleaned text
+    has a column of its own (`article.clean_text`)."""
+
+    language: str | None = None
+    language_confidence: float | None = None
+    entities_skipped_reason: str | None = None
+    metadata: dict[str, Any] = {}
+    removals: list[RemovalOut] = []
+    credits: list[CreditOut] = []
+    entities: list[ArticleEntityOut] = []
+    stats: dict[str, Any] = {}
+    source_text: str | None = Field(
+        default=None, description="For HTML only: the extracted text raw offsets point into."
+    )
+    pipeline: dict[str, str] | None = Field(
+        default=None, description="What produced it (services/enrich/identity.py)."
+    )
+
+
+def stored_field(name: str) -> str:
+    """The JSON key of an `Enrichment` or entity field, for SQL that reads the stored JSON: a
+    renamed field fails here, at import, instead of in a query."""
+    if name not in Enrichment.model_fields and name not in ArticleEntityOut.model_fields:
+        raise KeyError(f"no stored enrichment field {name!r}")
+    return name
+
+
+def entities_without_mentions(stored: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored entities as lists show them: everything but their mentions (the bulk of the JSON).
+    The feed's PostgreSQL query does the same in SQL (services/api/queries.py)."""
+    mentions = stored_field("mentions")
+    return [{**entity, mentions: []} for entity in stored]
+
+
 class ArticleSummary(BaseModel):
     id: int
-    status: Literal["pending", "queued", "enriched", "failed"]
+    status: ArticleStatus
     source: str | None
     external_id: str | None
     title: str | None
@@ -160,7 +229,16 @@ class ArticleSummary(BaseModel):
     published_at: UtcDatetime | None
     created_at: UtcDatetime
     enriched_at: UtcDatetime | None
-    feed_seq: int | None
+    feed_seq: int | None = Field(description="Position of the article's latest feed event.")
+    revision: int = 1
+    revised_at: UtcDatetime | None = Field(
+        default=None, description="When the latest revision arrived (None: never revised)."
+    )
+    pipeline: dict[str, str] | None = Field(
+        default=None,
+        description="What produced the enrichment: {version, model, model_version, rules_hash, "
+        "aliases_hash} (detail and feed; not on list pages).",
+    )
     language: str | None
     error: str | None
 
@@ -186,6 +264,37 @@ class ArticleDetail(ArticleSummary):
     stats: dict[str, Any] = {}
 
 
+class RevisionSummary(BaseModel):
+    revision: int
+    status: str = Field(
+        description="enriched, pending, failed, superseded (retracted before enrichment), or "
+        "the article's own status for its current revision"
+    )
+    current: bool
+    title: str | None
+    published_at: UtcDatetime | None
+    received_at: UtcDatetime
+    enriched_at: UtcDatetime | None
+
+
+class RevisionList(BaseModel):
+    article_id: int
+    items: list[RevisionSummary]
+
+
+class RevisionDetail(RevisionSummary):
+    article_id: int
+    content_type: str
+    raw: str
+    url: str | None
+    clean_text: str | None
+    error: str | None
+    removals: list[RemovalOut] = []
+    credits: list[CreditOut] = []
+    entities: list[ArticleEntityOut] = []
+    pipeline: dict[str, str] | None = None
+
+
 class ArticlePage(BaseModel):
     items: list[ArticleSummary]
     next_cursor: str | None
@@ -193,6 +302,8 @@ class ArticlePage(BaseModel):
 
 class FeedItem(BaseModel):
     seq: int
+    event: Literal["created", "updated", "retracted"]
+    revision: int
     article: ArticleSummary
     entities: list[ArticleEntityOut]
 

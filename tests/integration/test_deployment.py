@@ -45,7 +45,7 @@ def test_enrich_can_be_scaled() -> None:
 
 def test_every_role_runs_a_real_wirefeed_command() -> None:
     parser = build_parser()
-    for role in ("migrate", "ingest", "api", "enrich", "relay"):
+    for role in ("migrate", "ingest", "api", "enrich", "reenrich", "relay"):
         parser.parse_args(SERVICES[role]["command"])  # exits on an unknown command or flag
     assert SERVICES["enrich"]["healthcheck"]["test"][1:] == ["wirefeed", "ping-worker"]
 
@@ -61,7 +61,14 @@ def test_compose_commands_start_against_real_services(backend: Backend, worker: 
     """`migrate` and the enrich health check, run as compose would run them."""
     env = backend_env(backend)
     for argv in (SERVICES["migrate"]["command"], ["ping-worker", "--any"]):
-        done = subprocess.run([sys.executable, "-m", "wirefeed.cli", *argv], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "wirefeed.cli", *argv],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, (argv, done.stdout, done.stderr)
     assert Path(REPO / "seeds").is_dir()
