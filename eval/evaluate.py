@@ -90,12 +90,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     parser.add_argument(
         "--set",
-        choices=["devset", "heldout"],
+        choices=["devset", "heldout", "real"],
         default="devset",
         help="devset: the set rules were tuned on; heldout: articles written and labelled apart, "
-        "never used for tuning (results in eval/RESULTS-heldout.md)",
+        "never used for tuning (results in eval/RESULTS-heldout.md); real: extraction on real web "
+        "pages (eval/RESULTS-real.md)",
+    )
+    parser.add_argument(
+        "--save-baseline",
+        action="store_true",
+        help="with --set real: record wirefeed's figures as the 'before' baseline",
     )
     args = parser.parse_args(argv)
+    if args.set == "real":
+        from eval.realreport import evaluate_real
+
+        sys.stdout.write(evaluate_real(write=not args.no_write, record_baseline=args.save_baseline))
+        return 0
 
     import spacy
 

@@ -35,14 +35,18 @@ class PipelineConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
+class Prepared:
     document: SubmittedDocument
     extracted: Extracted
     stripped: Stripped
     language: LanguageVerdict
 
+    @property
+    def clean_text(self) -> str:
+        return self.stripped.text.text
 
-def _prepare(document: SubmittedDocument, config: PipelineConfig) -> _Prepared:
+
+def prepare(document: SubmittedDocument, config: PipelineConfig) -> Prepared:
     if document.html is not None:
         extracted = extract_html(document.html)
     else:
@@ -52,7 +56,7 @@ def _prepare(document: SubmittedDocument, config: PipelineConfig) -> _Prepared:
     language = judge_language(
         stripped.text.text, hint=document.language, detector=config.language_detector
     )
-    return _Prepared(document, extracted, stripped, language)
+    return Prepared(document, extracted, stripped, language)
 
 
 def enrich(document: SubmittedDocument, config: PipelineConfig) -> EnrichedDocument:
@@ -62,14 +66,14 @@ def enrich(document: SubmittedDocument, config: PipelineConfig) -> EnrichedDocum
 def enrich_many(
     documents: Sequence[SubmittedDocument], config: PipelineConfig
 ) -> list[EnrichedDocument]:
-    prepared = [_prepare(d, config) for d in documents]
+    prepared = [prepare(d, config) for d in documents]
     # An article in another language is not shown to the English model at all.
     to_tag = ["" if p.language.skip_entities_reason else p.stripped.text.text for p in prepared]
     mentions = tag_texts(config.nlp, to_tag)
     return [_finish(p, found, config) for p, found in zip(prepared, mentions, strict=True)]
 
 
-def _finish(prepared: _Prepared, found: list[Any], config: PipelineConfig) -> EnrichedDocument:
+def _finish(prepared: Prepared, found: list[Any], config: PipelineConfig) -> EnrichedDocument:
     text = prepared.stripped.text
     entities = (
         []  # not English: no entity rule may tag it either

@@ -1,0 +1,148 @@
+"""`python -m eval.evaluate --set real`: the real-page extraction figures, written to
+eval/RESULTS-real.md.
+
+`--save-baseline` records wirefeed's figures as "before" (eval/realpages-baseline.json); it was
+run once at the commit named in that file, before the extraction work began.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from eval.realpages import (
+    HAND_LABELS,
+    RECALL_FLOOR,
+    RealPage,
+    SetScore,
+    bare_trafilatura,
+    load_baseline,
+    load_hand_labelled,
+    load_trafilatura_pages,
+    save_baseline,
+    score_set,
+    wirefeed_system,
+)
+
+RESULTS_PATH = Path(__file__).parent / "RESULTS-real.md"
+SETS = {
+    "trafilatura": "trafilatura evaluation pages (tuning set)",
+    "hand": "hand-labelled pages, eval/realpages/labels.json (report only, never tuned on)",
+}
+
+
+def _config() -> Any:
+    """The pipeline's configuration without the spaCy model: extraction does not use it."""
+    from services.enrich.config import load_rules
+    from services.enrich.language_detector import load_language_detector
+    from services.enrich.pipeline import PipelineConfig
+    from shared.aliases import load_aliases
+    from shared.settings import Settings
+
+    settings = Settings()
+    return PipelineConfig(
+        rules=load_rules(settings),
+        aliases=load_aliases(settings.aliases_path),
+        nlp=None,
+        language_detector=load_language_detector(),
+    )
+
+
+def _row(system: str, summary: dict[str, Any]) -> str:
+    return (
+        f"| {system} | {summary['pages']} | {summary['junk_lines']} "
+        f"| {summary['junk_per_page']:.3f} | {summary['share_with_junk']:.1%} "
+        f"| {summary['mean_recall']:.3f} | {summary['below_0_8']} "
+        f"| {summary['share_below_0_8']:.1%} |"
+    )
+
+
+_HEADER = [
+    "| system | pages | junk lines | junk lines / page | pages with junk | recall / page "
+    "| pages < 0.8 | share < 0.8 |",
+    "| --- " * 8 + "|",
+]
+
+
+def _worst(score: SetScore, limit: int = 15) -> list[str]:
+    rows = []
+    low = sorted(
+        (p for p in score.pages if p.recall is not None and p.recall < RECALL_FLOOR),
+        key=lambda p: p.recall or 0.0,
+    )
+    for page in low[:limit]:
+        lost = "; ".join(s[:60] for s in page.lost[:2])
+        rows.append(f"  - {page.name}: recall {page.recall:.2f}, lost: {lost}")
+    junky = sorted(score.pages, key=lambda p: -len(p.junk_found))
+    for page in [p for p in junky if p.junk_found][:limit]:
+        rows.append(f"  - {page.name}: junk kept: " + "; ".join(s[:60] for s in page.junk_found))
+    return rows
+
+
+def render(
+    scores: dict[str, dict[str, SetScore]],
+    baseline: dict[str, Any] | None,
+    seconds: dict[str, float],
+) -> str:
+    lines = [
+        "# wirefeed extraction on real web pages",
+        "",
+        "Command: `.venv/bin/python -m eval.evaluate --set real` (data: "
+        "`.venv/bin/python -m eval.realdata`, provenance in var/realdata/PROVENANCE.json).",
+        "",
+        "Per page: junk = labelled non-article snippets (trafilatura's `without`, the hand set's",
+        "junk lines) found in the text; recall = share of labelled article snippets",
+        "(trafilatura's `with`, the hand set's lede/ending/body snippets) found. Whitespace is",
+        "collapsed before comparing, case is kept. Systems: bare trafilatura",
+        "(`trafilatura.extract(html)`, default settings); wirefeed before (figures recorded at",
+        f"commit {baseline['commit'][:10] if baseline else '?'}, eval/realpages-baseline.json);"
+        " wirefeed now (`services.enrich.pipeline.run.prepare`: extract, clean, strip).",
+        "English pages: the language detector reads the labelled snippets plus bare trafilatura's",
+        "text, the same for every system.",
+    ]
+    for set_name, by_system in scores.items():
+        for subset, label in (("english", "English pages"), ("all", "all pages")):
+            lines += ["", f"## {SETS[set_name]}: {label}", "", *_HEADER]
+            for system, score in by_system.items():
+                lines.append(_row(system, score.subset(subset == "english").summary()))
+            if baseline and set_name in baseline["sets"]:
+                lines.append(_row("wirefeed before", baseline["sets"][set_name][subset]))
+        now = by_system.get("wirefeed now")
+        if now is not None:
+            lines += ["", "Worst English pages of this set (wirefeed now):", ""]
+            lines += _worst(now.subset(True))
+    if "hand" not in scores:
+        lines += ["", f"Hand-labelled set: {HAND_LABELS} not present when this was written."]
+    lines += ["", "## Cost (CPU seconds for the whole set, this machine, shared)", ""]
+    lines += [f"- {name}: {value:.1f} s" for name, value in seconds.items()]
+    return "\n".join(lines) + "\n"
+
+
+def evaluate_real(*, write: bool, record_baseline: bool) -> str:
+    config = _config()
+    sets: dict[str, list[RealPage]] = {
+        "trafilatura": load_trafilatura_pages(config.language_detector)
+    }
+    hand = load_hand_labelled()
+    if hand:
+        sets["hand"] = hand
+    wirefeed = wirefeed_system(config)
+    scores: dict[str, dict[str, SetScore]] = {}
+    seconds: dict[str, float] = {}
+    for set_name, pages in sets.items():
+        scores[set_name] = {}
+        for system, run in (("bare trafilatura", bare_trafilatura), ("wirefeed now", wirefeed)):
+            started = time.process_time()
+            scores[set_name][system] = score_set(pages, run)
+            seconds[f"{system}, {set_name}"] = time.process_time() - started
+    if record_baseline:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        save_baseline({name: s["wirefeed now"] for name, s in scores.items()}, commit)
+    text = render(scores, load_baseline(), seconds)
+    if write:
+        RESULTS_PATH.write_text(text, encoding="utf-8")
+    return text
