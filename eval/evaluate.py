@@ -98,14 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--save-baseline",
-        action="store_true",
-        help="with --set real: record wirefeed's figures as the 'before' baseline",
+        metavar="COMMIT",
+        help="with --set real: record wirefeed's figures as the 'before' baseline made at COMMIT",
     )
     args = parser.parse_args(argv)
     if args.set == "real":
         from eval.realreport import evaluate_real
 
-        sys.stdout.write(evaluate_real(write=not args.no_write, record_baseline=args.save_baseline))
+        sys.stdout.write(evaluate_real(write=not args.no_write, baseline_commit=args.save_baseline))
         return 0
 
     import spacy

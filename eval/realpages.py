@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ _SPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
+    """NFC, invisible format characters dropped (labels carry a few), whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return _SPACE.sub(" ", text).strip()
 
 
@@ -203,14 +207,18 @@ def bare_trafilatura(page: RealPage) -> str:
 
 def wirefeed_system(config: Any) -> Callable[[RealPage], str]:
     from services.enrich.pipeline import SubmittedDocument
+    from services.enrich.pipeline import run as steps
     from services.enrich.pipeline.extract import ExtractionError
-    from services.enrich.pipeline.run import prepare
+
+    # Before the real-page work the step was private and had no clean_text (the baseline run).
+    prepare = getattr(steps, "prepare", None) or steps._prepare
 
     def run(page: RealPage) -> str:
         try:
-            return prepare(SubmittedDocument(html=page.html), config).clean_text
+            prepared = prepare(SubmittedDocument(html=page.html), config)
         except ExtractionError:
             return ""
+        return str(prepared.stripped.text.text)
 
     return run
 
@@ -234,8 +242,27 @@ def save_baseline(scores: dict[str, SetScore], commit: str, path: Path = BASELIN
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def load_baseline(path: Path = BASELINE_PATH) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    commit: str
+    sets: dict[str, SetScore]
+
+
+def load_baseline(
+    pages_by_set: dict[str, Sequence[RealPage]], path: Path = BASELINE_PATH
+) -> Baseline | None:
+    """The recorded per-page figures; which pages are English is taken from the current pages,
+    so every system is summarised over the same pages."""
     if not path.exists():
         return None
-    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return loaded
+    data = json.loads(path.read_text(encoding="utf-8"))
+    sets = {}
+    for name, recorded in data["sets"].items():
+        english = {p.name: p.english for p in pages_by_set.get(name, ())}
+        sets[name] = SetScore(
+            [
+                PageScore(**{**row, "english": english.get(row["name"], row["english"])})
+                for row in recorded["pages"]
+            ]
+        )
+    return Baseline(str(data["commit"]), sets)

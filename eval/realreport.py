@@ -1,13 +1,17 @@
 """`python -m eval.evaluate --set real`: the real-page extraction figures, written to
 eval/RESULTS-real.md.
 
-`--save-baseline` records wirefeed's figures as "before" (eval/realpages-baseline.json); it was
-run once at the commit named in that file, before the extraction work began.
+`--save-baseline COMMIT` records wirefeed's figures as "before" (eval/realpages-baseline.json).
+They were made by running this harness against main's pipeline before the extraction work:
+
+    git archive 578d467 | tar -x -C /tmp/base && cp eval/real*.py eval/evaluate.py /tmp/base/eval/
+    ln -s $PWD/var /tmp/base/var && cd /tmp/base
+    PYTHONPATH=. $OLDPWD/.venv/bin/python -m eval.evaluate --set real --no-write \
+        --save-baseline 578d467  # then copy eval/realpages-baseline.json back
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,7 @@ from typing import Any
 from eval.realpages import (
     HAND_LABELS,
     RECALL_FLOOR,
+    Baseline,
     RealPage,
     SetScore,
     bare_trafilatura,
@@ -50,7 +55,7 @@ def _config() -> Any:
     )
 
 
-def _row(system: str, summary: dict[str, Any]) -> str:
+def _row(system: str, summary: dict[str, float | int]) -> str:
     return (
         f"| {system} | {summary['pages']} | {summary['junk_lines']} "
         f"| {summary['junk_per_page']:.3f} | {summary['share_with_junk']:.1%} "
@@ -83,7 +88,7 @@ def _worst(score: SetScore, limit: int = 15) -> list[str]:
 
 def render(
     scores: dict[str, dict[str, SetScore]],
-    baseline: dict[str, Any] | None,
+    baseline: Baseline | None,
     seconds: dict[str, float],
 ) -> str:
     lines = [
@@ -97,7 +102,7 @@ def render(
         "(trafilatura's `with`, the hand set's lede/ending/body snippets) found. Whitespace is",
         "collapsed before comparing, case is kept. Systems: bare trafilatura",
         "(`trafilatura.extract(html)`, default settings); wirefeed before (figures recorded at",
-        f"commit {baseline['commit'][:10] if baseline else '?'}, eval/realpages-baseline.json);"
+        f"commit {baseline.commit[:10] if baseline else '?'}, eval/realpages-baseline.json);"
         " wirefeed now (`services.enrich.pipeline.run.prepare`: extract, clean, strip).",
         "English pages: the language detector reads the labelled snippets plus bare trafilatura's",
         "text, the same for every system.",
@@ -107,8 +112,9 @@ def render(
             lines += ["", f"## {SETS[set_name]}: {label}", "", *_HEADER]
             for system, score in by_system.items():
                 lines.append(_row(system, score.subset(subset == "english").summary()))
-            if baseline and set_name in baseline["sets"]:
-                lines.append(_row("wirefeed before", baseline["sets"][set_name][subset]))
+            if baseline and set_name in baseline.sets:
+                before = baseline.sets[set_name].subset(subset == "english")
+                lines.append(_row("wirefeed before", before.summary()))
         now = by_system.get("wirefeed now")
         if now is not None:
             lines += ["", "Worst English pages of this set (wirefeed now):", ""]
@@ -120,7 +126,9 @@ def render(
     return "\n".join(lines) + "\n"
 
 
-def evaluate_real(*, write: bool, record_baseline: bool) -> str:
+def evaluate_real(*, write: bool, baseline_commit: str | None) -> str:
+    """`baseline_commit`: record this run's wirefeed figures as the baseline, made at that
+    commit (run from an export of that commit with this harness copied in, see below)."""
     config = _config()
     sets: dict[str, list[RealPage]] = {
         "trafilatura": load_trafilatura_pages(config.language_detector)
@@ -137,12 +145,9 @@ def evaluate_real(*, write: bool, record_baseline: bool) -> str:
             started = time.process_time()
             scores[set_name][system] = score_set(pages, run)
             seconds[f"{system}, {set_name}"] = time.process_time() - started
-    if record_baseline:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        save_baseline({name: s["wirefeed now"] for name, s in scores.items()}, commit)
-    text = render(scores, load_baseline(), seconds)
+    if baseline_commit:
+        save_baseline({name: s["wirefeed now"] for name, s in scores.items()}, baseline_commit)
+    text = render(scores, load_baseline(sets), seconds)
     if write:
         RESULTS_PATH.write_text(text, encoding="utf-8")
     return text

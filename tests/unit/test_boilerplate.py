@@ -17,10 +17,13 @@ from shared.settings import Settings
 CASES = json.loads((Path(__file__).parents[1] / "data" / "boilerplate_cases.json").read_text())
 RULES_DATA = json.loads(PACKAGED_RULES.read_text(encoding="utf-8"))
 RULES = RuleSet.from_dict(RULES_DATA)
-RULE_EXAMPLES = [(r["id"], e) for r in RULES_DATA["rules"] for e in r.get("examples", ())]
+LINE_RULES = [r for r in RULES_DATA["rules"] if r.get("kind") != "inline"]
+INLINE_RULES = [r for r in RULES_DATA["rules"] if r.get("kind") == "inline"]
+RULE_EXAMPLES = [(r["id"], e) for r in LINE_RULES for e in r.get("examples", ())]
 RULE_COUNTEREXAMPLES = [
     (r["id"], e) for r in RULES_DATA["rules"] for e in r.get("counterexamples", ())
 ]
+INLINE_EXAMPLES = [(r["id"], e) for r in INLINE_RULES for e in r.get("examples", ())]
 
 
 def strip(text: str, rules: RuleSet = RULES):
@@ -46,13 +49,24 @@ def test_body_line_is_kept(line: str) -> None:
 
 @pytest.mark.parametrize(("rule_id", "example"), RULE_EXAMPLES)
 def test_rule_matches_its_examples(rule_id: str, example: str) -> None:
-    matched = RULES.match(example)
+    # As the last line of a text: rules kept to the tail of an article see it too.
+    matched = RULES.match(example, lines_after=0)
     assert matched is not None and matched.id == rule_id
 
 
 @pytest.mark.parametrize(("rule_id", "counterexample"), RULE_COUNTEREXAMPLES)
 def test_no_rule_matches_a_counterexample(rule_id: str, counterexample: str) -> None:
-    assert RULES.match(counterexample) is None
+    assert RULES.match(counterexample, lines_after=0) is None
+    assert RULES.inline_cuts(counterexample) == []
+
+
+@pytest.mark.parametrize(("rule_id", "example"), INLINE_EXAMPLES)
+def test_inline_rule_cuts_only_its_span(rule_id: str, example: str) -> None:
+    stripped = strip(f"{BODY}\n{example}")
+    (removal,) = stripped.removals
+    assert removal.rule == rule_id
+    kept = stripped.text.text.split("\n")[1]
+    assert kept and len(kept) < len(example) and removal.text not in kept
 
 
 def test_removal_records_rule_and_span_in_submitted_text() -> None:

@@ -12,16 +12,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.enrich.pipeline.boilerplate import RuleSet, Stripped, strip_boilerplate
+from services.enrich.pipeline.boilerplate import (
+    RuleSet,
+    Stripped,
+    strip_boilerplate,
+    suspect_lines,
+)
 from services.enrich.pipeline.canonical import canonicalise
 from services.enrich.pipeline.clean import clean_text
-from services.enrich.pipeline.document import EnrichedDocument, Extracted, SubmittedDocument
+from services.enrich.pipeline.document import (
+    EnrichedDocument,
+    Extracted,
+    Removal,
+    SubmittedDocument,
+)
 from services.enrich.pipeline.entities import tag_texts
-from services.enrich.pipeline.extract import extract_html
+from services.enrich.pipeline.extract import ExtractionError, extract_html
 from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
+from services.enrich.pipeline.quality import assess, has_article
 from services.enrich.pipeline.stats import compute_stats
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import AliasTable
+
+# The rule id under which a page's text is set aside when it holds no article.
+NO_ARTICLE_RULE = "no-article"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,23 +54,51 @@ class Prepared:
     extracted: Extracted
     stripped: Stripped
     language: LanguageVerdict
+    no_article_reason: str | None = None  # HTML only: why the page holds no article
 
     @property
     def clean_text(self) -> str:
         return self.stripped.text.text
 
 
+def _extract(document: SubmittedDocument) -> tuple[Extracted, str | None]:
+    if document.html is None:
+        return Extracted(text=document.text or ""), None
+    try:
+        return extract_html(document.html), None
+    except ExtractionError as error:
+        return Extracted(text=""), str(error)
+
+
+def _drop_all(stripped: Stripped, rule: str) -> Stripped:
+    """Every kept line removed under `rule`: a page whose text is no article (its menu)."""
+    text = stripped.text
+    removals = list(stripped.removals)
+    position = 0
+    for line in text.text.split("\n"):
+        if line:
+            raw_start, raw_end = text.raw_span(position, position + len(line))
+            removals.append(Removal(rule, line, raw_start, raw_end))
+        position += len(line) + 1
+    return Stripped(text.keep([]), removals, stripped.credits)
+
+
 def prepare(document: SubmittedDocument, config: PipelineConfig) -> Prepared:
-    if document.html is not None:
-        extracted = extract_html(document.html)
-    else:
-        extracted = Extracted(text=document.text or "")
+    """Extract, clean, strip boilerplate, judge the language: everything but the entities."""
+    extracted, no_article_reason = _extract(document)
     cleaned = clean_text(TextMap.identity(extracted.text))
     stripped = strip_boilerplate(cleaned, config.rules.for_source(document.source))
+    if (
+        document.html is not None
+        and no_article_reason is None
+        and not has_article(stripped.text.text)
+    ):
+        no_article_reason = "the page's text has no line that reads like an article"
+        stripped = _drop_all(stripped, NO_ARTICLE_RULE)
     language = judge_language(
         stripped.text.text, hint=document.language, detector=config.language_detector
     )
-    return Prepared(document, extracted, stripped, language)
+    return Prepared(document, extracted, stripped, language, no_article_reason)
 
 
 def enrich(document: SubmittedDocument, config: PipelineConfig) -> EnrichedDocument:
@@ -87,15 +129,36 @@ def _finish(prepared: Prepared, found: list[Any], config: PipelineConfig) -> Enr
         )
     )
     extracted = prepared.extracted
-    metadata = {
+    metadata: dict[str, Any] = {
         k: v
         for k, v in (
             ("title", extracted.title),
             ("author", extracted.author),
             ("date", extracted.date),
+            ("url", extracted.url),
+            ("site_name", extracted.site_name),
+            ("description", extracted.description),
         )
         if v
     }
+    if extracted.extraction is not None:
+        metadata["extraction"] = {
+            "kept": extracted.extraction,
+            "chars": extracted.candidate_chars,
+        }
+    if prepared.language.guess is not None:
+        metadata["language_guess"] = {
+            "language": prepared.language.guess,
+            "confidence": prepared.language.confidence,
+        }
+    rules = config.rules.for_source(prepared.document.source)
+    quality = assess(
+        clean_text=text.text,
+        before_cleaning=extracted.text,
+        no_article_reason=prepared.no_article_reason,
+        language_uncertain_reason=prepared.language.uncertain_reason,
+        suspect_lines=suspect_lines(text.text, rules),
+    )
     return EnrichedDocument(
         clean_text=text.text,
         source_text=extracted.text,
@@ -106,6 +169,8 @@ def _finish(prepared: Prepared, found: list[Any], config: PipelineConfig) -> Enr
         language_confidence=prepared.language.confidence,
         entities_skipped_reason=prepared.language.skip_entities_reason,
         metadata=metadata,
+        quality=quality.flags,
+        quality_detail=quality.detail,
         stats=compute_stats(
             source_text=extracted.text,
             clean_text=text.text,
