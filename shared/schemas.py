@@ -150,6 +150,16 @@ class CreditOut(BaseModel):
     raw_end: int
 
 
+QualityFlag = Literal[
+    "no_article_found",
+    "empty_after_cleaning",
+    "too_short",
+    "language_uncertain",
+    "possible_boilerplate",
+    "truncated_extraction",
+]
+
+
 class ArticleSummary(BaseModel):
     id: int
     status: Literal["pending", "queued", "enriched", "failed"]
@@ -163,6 +173,9 @@ class ArticleSummary(BaseModel):
     feed_seq: int | None
     language: str | None
     error: str | None
+    quality: list[str] = Field(
+        default=[], description="Quality flags of the enriched record (see docs/quality.md)."
+    )
 
 
 class ArticleDetail(ArticleSummary):
@@ -183,6 +196,11 @@ class ArticleDetail(ArticleSummary):
     credits: list[CreditOut] = []
     entities: list[ArticleEntityOut] = []
     metadata: dict[str, Any] = {}
+    author: str | None = Field(default=None, description="From the page's metadata (HTML).")
+    site_name: str | None = Field(default=None, description="From the page's metadata (HTML).")
+    quality_detail: dict[str, Any] = Field(
+        default={}, description="What triggered each quality flag."
+    )
     stats: dict[str, Any] = {}
 
 

@@ -25,6 +25,8 @@ class ArticleFilter:
     status: str | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
+    quality: tuple[str, ...] = ()  # every one of these flags
+    quality_not: tuple[str, ...] = ()  # none of these
 
 
 def resolve_entity_ids(
@@ -85,6 +87,12 @@ def list_articles(
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
         query = query.where(col(Article.published_at) < filters.published_to)
+    for flag in filters.quality:
+        query = query.where(col(Article.quality).like(f"% {flag} %"))
+    for flag in filters.quality_not:
+        query = query.where(
+            or_(col(Article.quality).is_(None), col(Article.quality).not_like(f"% {flag} %"))
+        )
     if before_id is not None:
         query = query.where(col(Article.id) < before_id)
     return session.exec(query.order_by(col(Article.id).desc()).limit(limit)).all()

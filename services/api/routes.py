@@ -27,6 +27,7 @@ from shared.schemas import (
     EntityOut,
     EntityPage,
     FeedPage,
+    QualityFlag,
 )
 
 router = APIRouter(prefix="/v1")
@@ -59,6 +60,7 @@ def _summary(article: Article) -> ArticleSummary:
             "feed_seq": article.feed_seq,
             "language": article.detected_language or article.language,
             "error": article.error,
+            "quality": (article.quality or "").split(),
         }
     )
 
@@ -99,6 +101,9 @@ def get_article(
             "credits": enrichment.get("credits", []),
             "entities": _entities(article, with_mentions=True),
             "metadata": enrichment.get("metadata", {}),
+            "author": enrichment.get("metadata", {}).get("author"),
+            "site_name": enrichment.get("metadata", {}).get("site_name"),
+            "quality_detail": enrichment.get("quality_detail", {}),
             "stats": enrichment.get("stats", {}),
         }
     )
@@ -122,6 +127,14 @@ def find_articles(
     status_: Annotated[StatusName | None, Query(alias="status")] = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
+    quality: Annotated[
+        list[QualityFlag] | None,
+        Query(description="Only records with every one of these quality flags"),
+    ] = None,
+    quality_not: Annotated[
+        list[QualityFlag] | None,
+        Query(description="Only records with none of these quality flags"),
+    ] = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ArticlePage:
@@ -134,6 +147,8 @@ def find_articles(
         status=status_,
         published_from=published_from,
         published_to=published_to,
+        quality=tuple(quality or ()),
+        quality_not=tuple(quality_not or ()),
     )
     rows = list_articles(
         session, filters=filters, aliases=aliases, before_id=before_id, limit=limit + 1

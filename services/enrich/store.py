@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -125,12 +127,42 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
     article.clean_text = enriched.clean_text
     article.detected_language = enriched.language
     article.enrichment = _enrichment_json(enriched, entity_ids)
+    article.quality = quality_column(enriched.quality)
+    _fill_from_page(article, enriched.metadata)
     article.feed_seq = seq
     article.enriched_at = now
     article.updated_at = now
     session.add(article)
     session.commit()
     return seq
+
+
+def quality_column(flags: list[str]) -> str | None:
+    """The flags as stored for filtering: " flag1 flag2 " (see Article.quality)."""
+    return f" {' '.join(flags)} " if flags else None
+
+
+def published_at_from_page(date: str | None) -> datetime | None:
+    """The page's publication date as an aware datetime (UTC when the page gives no offset)."""
+    if not date:
+        return None
+    try:
+        parsed = datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    # Stored in UTC: SQLite keeps no offset.
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _fill_from_page(article: Article, metadata: dict[str, Any]) -> None:
+    """Title, publication date and URL from the page, where the producer gave none."""
+    if article.title is None and isinstance(metadata.get("title"), str):
+        article.title = metadata["title"]
+    if article.published_at is None:
+        article.published_at = published_at_from_page(metadata.get("date"))
+    url = metadata.get("url")
+    if article.url is None and isinstance(url, str) and url.startswith(("http://", "https://")):
+        article.url = url
 
 
 def _enrichment_json(enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]) -> dict:  # type: ignore[type-arg]

@@ -15,7 +15,9 @@ which reads the page's JSON-LD, OpenGraph and meta tags.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import trafilatura
@@ -28,6 +30,32 @@ _DATE_PARAMS = {
     "extensive_search": True,
     "outputformat": "%Y-%m-%dT%H:%M:%S%z",
 }
+
+
+# The page's own publication time: JSON-LD datePublished, OpenGraph article:published_time.
+_PUBLISHED = re.compile(
+    r'"datePublished"\s*:\s*"(?P<ld>[^"]{10,40})"'
+    r"|<meta[^>]+(?:property|name|itemprop)=[\"'](?:article:published_time|datePublished)[\"']"
+    r"[^>]*content=[\"'](?P<meta>[^\"']{10,40})[\"']",
+    re.IGNORECASE,
+)
+_HEAD_CHARS = 300_000  # where pages put their metadata; no need to scan a huge body
+
+
+def _with_time(html: str, date: str | None) -> str | None:
+    """htmldate prefers a date in the URL (day only); when the page states the same day with
+    a time, keep the time."""
+    if not date:
+        return date
+    for found in _PUBLISHED.finditer(html[:_HEAD_CHARS]):
+        stamp = (found.group("ld") or found.group("meta") or "").strip()
+        try:
+            parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if stamp[:10] == date[:10]:
+            return parsed.isoformat()
+    return date
 
 
 class ExtractionError(ValueError):
@@ -76,7 +104,7 @@ def extract_html(html: str) -> Extracted:
         text=_text(found),
         title=found.title,
         author=found.author,
-        date=found.date,
+        date=_with_time(html, found.date),
         url=found.url,
         site_name=found.sitename,
         description=found.description,

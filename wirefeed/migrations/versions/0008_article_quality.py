@@ -1,0 +1,29 @@
+"""article.quality: the record's quality flags, filterable
+
+Revision ID: 0008
+Revises: 0001
+Create Date: 2026-11-30 19:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("article") as batch:
+        batch.add_column(
+            sa.Column("quality", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("article") as batch:
+        batch.drop_column("quality")
