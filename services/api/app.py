@@ -6,20 +6,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
 from services.api.routes import router
 from shared.aliases import load_aliases
-from shared.db import get_read_engine
+from shared.db import make_engine
 from shared.health import health_router
 from shared.service_app import mount_service
-from shared.settings import get_settings
+from shared.settings import Settings
 
 
-def create_app() -> FastAPI:
+def create_api_app(settings: Settings) -> FastAPI:
+    """The app with its own read-only engine and alias table (routes reach both through
+    `app.state`, see routes.py)."""
+    engine = make_engine(settings.effective_database_url, read_only=True)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.aliases = load_aliases(get_settings().aliases_path)
+        app.state.aliases = load_aliases(settings.aliases_path)
         yield
+        engine.dispose()
 
     app = FastAPI(
         title="wirefeed API",
@@ -27,7 +33,17 @@ def create_app() -> FastAPI:
         description="Read enriched articles: filter by entity, follow the change feed.",
         lifespan=lifespan,
     )
+    app.state.engine = engine
+
+    def database() -> Engine:
+        return engine
+
     mount_service(
-        app, router, role="read", service="api", health=health_router(engine=get_read_engine)
+        app,
+        router,
+        settings=settings,
+        role="read",
+        service="api",
+        health=health_router(engine=database),
     )
     return app

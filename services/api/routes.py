@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
-from sqlmodel import Session
 
 from services.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from services.api.queries import (
@@ -17,13 +16,13 @@ from services.api.queries import (
     list_entities,
 )
 from shared.aliases import AliasTable
-from shared.db import get_read_session
-from shared.models import Article
+from shared.db import SessionDep
+from shared.models import Article, ArticleStatus
 from shared.schemas import (
     ArticleDetail,
-    ArticleEntityOut,
     ArticlePage,
     ArticleSummary,
+    Enrichment,
     EntityOut,
     EntityPage,
     FeedPage,
@@ -32,8 +31,6 @@ from shared.schemas import (
 
 router = APIRouter(prefix="/v1")
 
-SessionDep = Annotated[Session, Depends(get_read_session)]
-StatusName = Literal["pending", "queued", "enriched", "failed"]
 EntityLabel = Annotated[str, Query(pattern=r"^[A-Z_]{2,16}$", description="e.g. PERSON, ORG, GPE")]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 
@@ -65,14 +62,6 @@ def _summary(article: Article) -> ArticleSummary:
     )
 
 
-def _entities(article: Article, *, with_mentions: bool) -> list[ArticleEntityOut]:
-    stored: list[dict[str, Any]] = (article.enrichment or {}).get("entities", [])
-    return [
-        ArticleEntityOut.model_validate(e if with_mentions else {**e, "mentions": []})
-        for e in stored
-    ]
-
-
 @router.get(
     "/articles/{article_id}",
     response_model=ArticleDetail,
@@ -86,26 +75,24 @@ def get_article(
     article = session.get(Article, article_id)
     if article is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")
-    enrichment = article.enrichment or {}
-    return ArticleDetail.model_validate(
-        {
-            **_summary(article).model_dump(),
-            "content_type": article.content_type,
-            "attempts": article.attempts,
-            "raw": article.raw,
-            "source_text": enrichment.get("source_text"),
-            "clean_text": article.clean_text,
-            "language_confidence": enrichment.get("language_confidence"),
-            "entities_skipped_reason": enrichment.get("entities_skipped_reason"),
-            "removals": enrichment.get("removals", []),
-            "credits": enrichment.get("credits", []),
-            "entities": _entities(article, with_mentions=True),
-            "metadata": enrichment.get("metadata", {}),
-            "author": enrichment.get("metadata", {}).get("author"),
-            "site_name": enrichment.get("metadata", {}).get("site_name"),
-            "quality_detail": enrichment.get("quality_detail", {}),
-            "stats": enrichment.get("stats", {}),
-        }
+    enrichment = Enrichment.model_validate(article.enrichment or {})
+    return ArticleDetail(
+        **_summary(article).model_dump(),
+        content_type=article.content_type,
+        attempts=article.attempts,
+        raw=article.raw,
+        source_text=enrichment.source_text,
+        clean_text=article.clean_text,
+        language_confidence=enrichment.language_confidence,
+        entities_skipped_reason=enrichment.entities_skipped_reason,
+        removals=enrichment.removals,
+        credits=enrichment.credits,
+        entities=enrichment.entities,
+        metadata=enrichment.metadata,
+        author=enrichment.metadata.get("author"),
+        site_name=enrichment.metadata.get("site_name"),
+        quality_detail=enrichment.quality_detail,
+        stats=enrichment.stats,
     )
 
 
@@ -124,7 +111,7 @@ def find_articles(
     ] = False,
     min_salience: Annotated[float, Query(ge=0, le=1)] = 0.5,
     source: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    status_: Annotated[StatusName | None, Query(alias="status")] = None,
+    status_: Annotated[ArticleStatus | None, Query(alias="status")] = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
     quality: Annotated[

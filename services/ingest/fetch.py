@@ -98,9 +98,15 @@ def resolve_target(url: str, *, allow_loopback: bool) -> Target:
 
 
 class UrlFetcher:
-    def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        allow_loopback: bool = False,  # tests only: reach a page server on this machine
+    ) -> None:
         self.settings = settings
-        self.allow_loopback = settings.test_allow_loopback_fetch
+        self.allow_loopback = allow_loopback
         self.client = httpx.Client(
             follow_redirects=False,
             trust_env=False,  # an environment proxy would connect on our behalf, unchecked
