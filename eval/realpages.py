@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -50,6 +51,8 @@ class RealPage:
     article: tuple[str, ...]  # snippets that must appear
     junk: tuple[str, ...]  # snippets that must not
     english: bool
+    bare_text: str | None = None  # bare trafilatura's text, when already computed
+    bare_seconds: float = 0.0  # the CPU time that took
 
 
 @dataclass(slots=True)
@@ -146,14 +149,18 @@ def load_trafilatura_pages(detector: Any, directory: Path = TRAFILATURA_DIR) -> 
             continue
         html = path.read_bytes().decode("utf-8", errors="replace")
         article = tuple(entry.get("with", ()))
-        reference = " ".join(article) + "\n" + (trafilatura.extract(html) or "")
+        started = time.process_time()
+        bare = trafilatura.extract(html) or ""
+        seconds = time.process_time() - started
         pages.append(
             RealPage(
                 name=entry["file"],
                 html=html,
                 article=article,
                 junk=tuple(entry.get("without", ())),
-                english=_is_english(reference, detector),
+                english=_is_english(" ".join(article) + "\n" + bare, detector),
+                bare_text=bare,
+                bare_seconds=seconds,
             )
         )
     return pages
@@ -202,6 +209,8 @@ def load_hand_labelled(path: Path = HAND_LABELS) -> list[RealPage]:
 def bare_trafilatura(page: RealPage) -> str:
     import trafilatura
 
+    if page.bare_text is not None:
+        return page.bare_text
     return trafilatura.extract(page.html) or ""
 
 

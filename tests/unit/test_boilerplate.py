@@ -165,3 +165,45 @@ def test_rules_path_and_disabled_rules_come_from_the_environment(
     rules = load_rules(Settings(_env_file=None))
     assert [r.id for r in rules.rules] == ["promo"]
     assert rules.for_source("shop.example").rules == ()
+
+
+def test_author_bio_goes_only_at_the_end_of_the_story() -> None:
+    bio = "Jane Doe is a senior reporter at Example News covering energy and climate."
+    assert [r.rule for r in strip(f"{BODY}\n{BODY}\n{bio}").removals] == ["author-bio"]
+    # The same sentence high up in a story is part of it.
+    early = strip(f"{bio}\n{BODY}\n{BODY}\n{BODY}\n{BODY}")
+    assert early.removals == [] and bio in early.text.text
+
+
+def test_profile_card_glued_into_a_sentence_is_cut_and_audited() -> None:
+    line = (
+        "South Dakota Gov. Kristi NoemKristi Lynn NoemSouth Dakota governor signs bill on ballot "
+        "measuresTrump says he will campaign in the stateMORE (R) on Tuesday signed the bill."
+    )
+    text = f"{BODY}\n{line}"
+    stripped = strip(text)
+    assert stripped.text.text.split("\n")[1] == (
+        "South Dakota Gov. Kristi Noem (R) on Tuesday signed the bill."
+    )
+    (removal,) = stripped.removals
+    assert removal.rule == "profile-card"
+    assert text[removal.raw_start : removal.raw_end] == removal.text
+    assert removal.text.startswith("Kristi Lynn Noem") and removal.text.endswith("MORE")
+
+
+def test_suspect_line_is_reported_not_removed() -> None:
+    from services.enrich.pipeline.boilerplate import suspect_lines
+
+    prompt = "Use promo code SAVE20 at checkout"
+    stripped = strip(f"{BODY}\n{prompt}")
+    assert prompt in stripped.text.text
+    assert suspect_lines(stripped.text.text, RULES) == [("prompt", prompt)]
+
+
+@pytest.mark.parametrize(
+    ("suspect_id", "example"),
+    [(s["id"], e) for s in RULES_DATA.get("suspects", ()) for e in s.get("examples", ())],
+)
+def test_suspect_matches_its_examples(suspect_id: str, example: str) -> None:
+    found = RULES.suspect(example)
+    assert found is not None and found.id == suspect_id
