@@ -1,13 +1,13 @@
 """`python -m eval.evaluate --set real`: the real-page extraction figures, written to
 eval/RESULTS-real.md.
 
-`--save-baseline COMMIT` records wirefeed's figures as "before" (eval/realpages-baseline.json).
+`--save-baseline COMMIT` records wirefeed's figures as "before" (eval/realscore-baseline.json).
 They were made by running this harness against main's pipeline before the extraction work:
 
     git archive 578d467 | tar -x -C /tmp/base && cp eval/real*.py eval/evaluate.py /tmp/base/eval/
     ln -s $PWD/var /tmp/base/var && cd /tmp/base
     PYTHONPATH=. $OLDPWD/.venv/bin/python -m eval.evaluate --set real --no-write \
-        --save-baseline 578d467  # then copy eval/realpages-baseline.json back
+        --save-baseline 578d467  # then copy eval/realscore-baseline.json back
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.realpages import (
+from eval.realscore import (
     HAND_LABELS,
     RECALL_FLOOR,
     Baseline,
@@ -102,7 +102,7 @@ def render(
         "(trafilatura's `with`, the hand set's lede/ending/body snippets) found. Whitespace is",
         "collapsed before comparing, case is kept. Systems: bare trafilatura",
         "(`trafilatura.extract(html)`, default settings); wirefeed before (figures recorded at",
-        f"commit {baseline.commit[:10] if baseline else '?'}, eval/realpages-baseline.json);"
+        f"commit {baseline.commit[:10] if baseline else '?'}, eval/realscore-baseline.json);"
         " wirefeed now (`services.enrich.pipeline.run.prepare`: extract, clean, strip).",
         "English pages: the language detector reads the labelled snippets plus bare trafilatura's",
         "text, the same for every system.",

@@ -37,6 +37,7 @@ MIN_PROSE_WORDS = 12
 CUT_LINE_CHARS = 80
 _CLOSING = tuple('.!?"”’)»]:;')
 _ELLIPSIS = ("...", "…", "[…]", "[...]")
+_LIST_OR_TABLE = ("|", "-", "•", "*")
 
 
 def _words(line: str) -> int:
@@ -58,6 +59,8 @@ def has_article(text: str) -> bool:
 def cut_off(text: str) -> str | None:
     """Why the text looks cut off at its end, or None."""
     last = text.rstrip().rsplit("\n", 1)[-1].strip()
+    if last.startswith(_LIST_OR_TABLE) or last.endswith("|"):
+        return None  # a list item or table row: no sentence to finish
     if last.endswith(_ELLIPSIS) and _words(last) >= SENTENCE_LINE_WORDS:
         return "the text ends with an ellipsis"
     if len(last) >= CUT_LINE_CHARS and not last.endswith(_CLOSING):

@@ -11,7 +11,7 @@ Two labelled sources, both outside the repository's code:
 Per page: `junk` = labelled non-article snippets found in the text, `recall` = share of the
 labelled article snippets found. Snippets are compared with whitespace collapsed, case kept.
 Three systems: bare trafilatura (default settings), wirefeed as it was before the real-page work
-(figures recorded in eval/realpages-baseline.json), and wirefeed now, through the pipeline's own
+(figures recorded in eval/realscore-baseline.json), and wirefeed now, through the pipeline's own
 `prepare` step (extract -> clean -> strip boilerplate), entity tagging left out: it does not
 change the text.
 """
@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TRAFILATURA_DIR = ROOT / "var" / "realdata" / "trafilatura"
 HAND_LABELS = Path(__file__).parent / "realpages" / "labels.json"
-BASELINE_PATH = Path(__file__).parent / "realpages-baseline.json"
+BASELINE_PATH = Path(__file__).parent / "realscore-baseline.json"
 RECALL_FLOOR = 0.8
 
 _SPACE = re.compile(r"\s+")
