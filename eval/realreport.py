@@ -38,9 +38,10 @@ SETS = {
 }
 
 
-def _config() -> Any:
-    """The pipeline's configuration without the spaCy model: extraction does not use it."""
-    from services.enrich.config import load_rules
+def _config(*, with_model: bool = False) -> Any:
+    """The pipeline's configuration; the spaCy model only when asked (extraction never uses
+    it, only the cost comparison does)."""
+    from services.enrich.config import load_model, load_rules
     from services.enrich.language_detector import load_language_detector
     from services.enrich.pipeline import PipelineConfig
     from shared.aliases import load_aliases
@@ -50,7 +51,7 @@ def _config() -> Any:
     return PipelineConfig(
         rules=load_rules(settings),
         aliases=load_aliases(settings.aliases_path),
-        nlp=None,
+        nlp=load_model(settings.spacy_model) if with_model else None,
         language_detector=load_language_detector(),
     )
 
@@ -90,6 +91,7 @@ def render(
     scores: dict[str, dict[str, SetScore]],
     baseline: Baseline | None,
     seconds: dict[str, float],
+    cost: list[str] | None = None,
 ) -> str:
     lines = [
         "# wirefeed extraction on real web pages",
@@ -121,12 +123,14 @@ def render(
             lines += _worst(now.subset(True))
     if "hand" not in scores:
         lines += ["", f"Hand-labelled set: {HAND_LABELS} not present when this was written."]
-    lines += ["", "## Cost (CPU seconds for the whole set, this machine, shared)", ""]
+    lines += ["", "## CPU seconds for each whole set (this machine, shared)", ""]
     lines += [f"- {name}: {value:.1f} s" for name, value in seconds.items()]
+    if cost:
+        lines += ["", *cost]
     return "\n".join(lines) + "\n"
 
 
-def evaluate_real(*, write: bool, baseline_commit: str | None) -> str:
+def evaluate_real(*, write: bool, baseline_commit: str | None, cost: bool = True) -> str:
     """`baseline_commit`: record this run's wirefeed figures as the baseline, made at that
     commit (run from an export of that commit with this harness copied in, see below)."""
     config = _config()
@@ -150,7 +154,13 @@ def evaluate_real(*, write: bool, baseline_commit: str | None) -> str:
             seconds[f"{system}, {set_name}"] = spent
     if baseline_commit:
         save_baseline({name: s["wirefeed now"] for name, s in scores.items()}, baseline_commit)
-    text = render(scores, load_baseline(sets), seconds)
+    cost_lines = None
+    if cost:
+        from eval.htmlcost import measure_html_cost, render_cost
+
+        english = [p.html for p in sets["trafilatura"] if p.english]
+        cost_lines = render_cost(measure_html_cost(english, _config(with_model=True)))
+    text = render(scores, load_baseline(sets), seconds, cost_lines)
     if write:
         RESULTS_PATH.write_text(text, encoding="utf-8")
     return text
