@@ -36,7 +36,8 @@ Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 
 
 def get_aliases(request: Request) -> AliasTable:
-    return request.app.state.aliases
+    aliases: AliasTable = request.app.state.aliases
+    return aliases
 
 
 AliasesDep = Annotated[AliasTable, Depends(get_aliases)]

@@ -88,7 +88,7 @@ def resolve_target(url: str, *, allow_loopback: bool) -> Target:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve host {host!r}") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise FetchError(f"cannot resolve host {host!r}")
     for address in addresses:  # all of them: a name with one public and one private is refused
@@ -169,7 +169,7 @@ class UrlFetcher:
         response = self.client.send(request, stream=True)
         try:
             if response.is_redirect:
-                location = response.headers.get("location")
+                location: str | None = response.headers.get("location")
                 if not location:
                     raise FetchError("a redirect without a Location")
                 return urljoin(target.url, location)

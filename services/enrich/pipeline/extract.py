@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import trafilatura
+from trafilatura.settings import Document
 
 from services.enrich.pipeline.document import Extracted
 
@@ -72,8 +73,8 @@ PRECISION = _Pass("precision", {"favor_precision": True})
 RECALL = _Pass("recall", {"favor_recall": True, "fast": True})
 
 
-def _run(html: str, extraction: _Pass) -> Any:
-    return trafilatura.bare_extraction(
+def _run(html: str, extraction: _Pass) -> Document | None:
+    found = trafilatura.bare_extraction(
         html,
         include_comments=False,
         include_tables=True,
@@ -82,9 +83,10 @@ def _run(html: str, extraction: _Pass) -> Any:
         date_extraction_params=_DATE_PARAMS,
         **extraction.options,
     )
+    return found if isinstance(found, Document) else None
 
 
-def _text(found: Any) -> str:
+def _text(found: Document | None) -> str:
     return (found.text or "") if found is not None else ""
 
 

@@ -8,7 +8,6 @@ Create Date: 2026-11-30 19:40:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0008"
@@ -19,9 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("article") as batch:
-        batch.add_column(
-            sa.Column("quality", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True)
-        )
+        batch.add_column(sa.Column("quality", sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
