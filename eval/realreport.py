@@ -119,6 +119,10 @@ def render(
                 lines.append(_row("wirefeed before", before.summary()))
         now = by_system.get("wirefeed now")
         if now is not None:
+            for subset, label in (("english", "English pages"), ("all", "all pages")):
+                counts = now.subset(subset == "english").flag_counts()
+                listed = ", ".join(f"{flag} {n}" for flag, n in counts.items()) or "none"
+                lines += ["", f"Quality flags raised (wirefeed now, {label}): {listed}."]
             lines += ["", "Worst English pages of this set (wirefeed now):", ""]
             lines += _worst(now.subset(True))
     if "hand" not in scores:

@@ -63,6 +63,7 @@ class PageScore:
     junk_found: list[str]
     lost: list[str]
     chars: int
+    flags: list[str] = field(default_factory=list)  # the record's quality flags (wirefeed)
 
 
 @dataclass(slots=True)
@@ -100,6 +101,13 @@ class SetScore:
     def share_below_floor(self) -> float:
         return self.below_floor / len(self.recalls) if self.recalls else 0.0
 
+    def flag_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for page in self.pages:
+            for flag in page.flags:
+                counts[flag] = counts.get(flag, 0) + 1
+        return dict(sorted(counts.items()))
+
     def summary(self) -> dict[str, float | int]:
         return {
             "pages": len(self.pages),
@@ -112,17 +120,26 @@ class SetScore:
         }
 
 
-def score_page(page: RealPage, text: str) -> PageScore:
+def score_page(page: RealPage, text: str, flags: Sequence[str] = ()) -> PageScore:
     flat = normalise(text)
     found = [s for s in page.article if normalise(s) in flat]
     lost = [s for s in page.article if normalise(s) not in flat]
     junk = [s for s in page.junk if normalise(s) and normalise(s) in flat]
     recall = len(found) / len(page.article) if page.article else None
-    return PageScore(page.name, page.english, recall, junk, lost, len(text))
+    return PageScore(page.name, page.english, recall, junk, lost, len(text), list(flags))
 
 
-def score_set(pages: Sequence[RealPage], extract: Callable[[RealPage], str]) -> SetScore:
-    return SetScore([score_page(p, extract(p)) for p in pages])
+# A system gives a page's text, or its text and the record's quality flags.
+System = Callable[[RealPage], str | tuple[str, list[str]]]
+
+
+def score_set(pages: Sequence[RealPage], extract: System) -> SetScore:
+    scores = []
+    for page in pages:
+        out = extract(page)
+        text, flags = (out, []) if isinstance(out, str) else out
+        scores.append(score_page(page, text, flags))
+    return SetScore(scores)
 
 
 # ---- loading --------------------------------------------------------------------------------
@@ -214,7 +231,7 @@ def bare_trafilatura(page: RealPage) -> str:
     return trafilatura.extract(page.html) or ""
 
 
-def wirefeed_system(config: Any) -> Callable[[RealPage], str]:
+def wirefeed_system(config: Any) -> System:
     from services.enrich.pipeline import SubmittedDocument
     from services.enrich.pipeline import run as steps
     from services.enrich.pipeline.extract import ExtractionError
@@ -222,12 +239,15 @@ def wirefeed_system(config: Any) -> Callable[[RealPage], str]:
     # Before the real-page work the step was private and had no clean_text (the baseline run).
     prepare = getattr(steps, "prepare", None) or steps._prepare
 
-    def run(page: RealPage) -> str:
+    assess = getattr(steps, "assess_prepared", None)  # absent before the real-page work
+
+    def run(page: RealPage) -> str | tuple[str, list[str]]:
         try:
             prepared = prepare(SubmittedDocument(html=page.html), config)
         except ExtractionError:
             return ""
-        return str(prepared.stripped.text.text)
+        text = str(prepared.stripped.text.text)
+        return (text, assess(prepared, config).flags) if assess else text
 
     return run
 

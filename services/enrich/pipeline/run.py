@@ -37,7 +37,7 @@ from services.enrich.pipeline.label_evidence import vote_labels
 from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
 from services.enrich.pipeline.mention_rules import refine_mentions
 from services.enrich.pipeline.propagate import propagate
-from services.enrich.pipeline.quality import assess, has_article
+from services.enrich.pipeline.quality import QualityReport, assess, has_article
 from services.enrich.pipeline.salience import rank_by_salience
 from services.enrich.pipeline.stats import compute_stats
 from services.enrich.pipeline.textmap import TextMap
@@ -91,6 +91,18 @@ def _drop_all(stripped: Stripped, rule: str) -> Stripped:
             removals.append(Removal(rule, line, raw_start, raw_end))
         position += len(line) + 1
     return Stripped(text.keep([]), removals, stripped.credits)
+
+
+def assess_prepared(prepared: Prepared, config: PipelineConfig) -> QualityReport:
+    """The record's quality flags: they depend on the text, never on the entities."""
+    text = prepared.clean_text
+    return assess(
+        clean_text=text,
+        before_cleaning=prepared.extracted.text,
+        no_article_reason=prepared.no_article_reason,
+        language_uncertain_reason=prepared.language.uncertain_reason,
+        suspect_lines=suspect_lines(text, config.rules.for_source(prepared.document.source)),
+    )
 
 
 def prepare(document: SubmittedDocument, config: PipelineConfig) -> Prepared:
@@ -181,14 +193,7 @@ def _finish(
             "language": prepared.language.guess,
             "confidence": prepared.language.confidence,
         }
-    rules = config.rules.for_source(prepared.document.source)
-    quality = assess(
-        clean_text=text.text,
-        before_cleaning=extracted.text,
-        no_article_reason=prepared.no_article_reason,
-        language_uncertain_reason=prepared.language.uncertain_reason,
-        suspect_lines=suspect_lines(text.text, rules),
-    )
+    quality = assess_prepared(prepared, config)
     return EnrichedDocument(
         clean_text=text.text,
         source_text=extracted.text,
