@@ -68,12 +68,9 @@ def test_empty_page_has_no_article() -> None:
         extract_html("<html><body></body></html>")
 
 
-def test_page_without_text_ends_no_article_found(pipeline_config: PipelineConfig) -> None:
-    record = enrich(
-        SubmittedDocument(html="<html><body><div></div></body></html>"), pipeline_config
-    )
-    assert record.quality == [Quality.no_article_found]
-    assert record.clean_text == "" and record.entities == []
+def test_page_without_any_text_still_fails_loudly(pipeline_config: PipelineConfig) -> None:
+    with pytest.raises(ExtractionError, match="no article text could be extracted"):
+        enrich(SubmittedDocument(html="<html><body><div></div></body></html>"), pipeline_config)
 
 
 def test_navigation_page_is_set_aside_with_every_line_audited(

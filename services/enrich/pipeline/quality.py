@@ -2,8 +2,9 @@
 
 Every flag is explained in docs/quality.md. They are measured, never guessed from the source:
 
-- no_article_found: an HTML page where extraction found nothing, or only lines no article has
-  (no line reads like prose: a menu "Home | About | Contact"); the text is then not enriched.
+- no_article_found: an HTML page whose extracted text has only lines no article has (no line
+  reads like prose: a menu "Home | About | Contact"); the text is then not enriched. (A page
+  with no text at all still fails with "no article text could be extracted".)
 - empty_after_cleaning: there was text, but every line was boilerplate.
 - too_short: fewer than MIN_WORDS words of clean text.
 - language_uncertain: the detector could not tell the language (too little text, or unsure).

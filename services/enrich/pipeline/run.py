@@ -31,7 +31,7 @@ from services.enrich.pipeline.document import (
     SubmittedDocument,
 )
 from services.enrich.pipeline.entities import RawMention, tag_texts
-from services.enrich.pipeline.extract import ExtractionError, extract_html
+from services.enrich.pipeline.extract import extract_html
 from services.enrich.pipeline.known_labels import label_known_names
 from services.enrich.pipeline.label_evidence import vote_labels
 from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
@@ -71,13 +71,12 @@ class Prepared:
         return self.stripped.text.text
 
 
-def _extract(document: SubmittedDocument) -> tuple[Extracted, str | None]:
+def _extract(document: SubmittedDocument) -> Extracted:
+    """HTML -> text; a page with no text at all raises ExtractionError (the article fails with
+    that message, as a pipeline error: nothing could be read from it)."""
     if document.html is None:
-        return Extracted(text=document.text or ""), None
-    try:
-        return extract_html(document.html), None
-    except ExtractionError as error:
-        return Extracted(text=""), str(error)
+        return Extracted(text=document.text or "")
+    return extract_html(document.html)
 
 
 def _drop_all(stripped: Stripped, rule: str) -> Stripped:
@@ -107,14 +106,11 @@ def assess_prepared(prepared: Prepared, config: PipelineConfig) -> QualityReport
 
 def prepare(document: SubmittedDocument, config: PipelineConfig) -> Prepared:
     """Extract, clean, strip boilerplate, judge the language: everything but the entities."""
-    extracted, no_article_reason = _extract(document)
+    extracted = _extract(document)
+    no_article_reason = None
     cleaned = clean_text(TextMap.identity(extracted.text))
     stripped = strip_boilerplate(cleaned, config.rules.for_source(document.source))
-    if (
-        document.html is not None
-        and no_article_reason is None
-        and not has_article(stripped.text.text)
-    ):
+    if document.html is not None and not has_article(stripped.text.text):
         no_article_reason = "the page's text has no line that reads like an article"
         stripped = _drop_all(stripped, NO_ARTICLE_RULE)
     language = judge_language(
