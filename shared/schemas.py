@@ -75,9 +75,24 @@ class ArticleIn(BaseModel):
         default=None, description="ISO 8601 with a timezone, e.g. 2025-06-04T12:00:00Z."
     )
     language: LanguageTag | None = Field(default=None, description="BCP 47 tag if known, e.g. en.")
+    retracted: bool = Field(
+        default=False,
+        description="Withdraw the article with this `source` and `external_id` (no text needed): "
+        "it becomes a tombstone (410) and the feed carries a `retracted` event.",
+    )
+    retraction_reason: ShortText | None = Field(
+        default=None, description="Why it was withdrawn (with `retracted`)."
+    )
 
     @model_validator(mode="after")
     def _exactly_one_body(self) -> ArticleIn:
+        if self.retracted:
+            if self.external_id is None:
+                raise ValueError(
+                    "'retracted' needs the 'external_id' (and 'source') of the article to "
+                    "withdraw; or DELETE /v1/articles/{id}"
+                )
+            return self
         if self.text is None and self.html is None and self.url is not None:
             return self  # URL ingest: the service fetches the page (see needs_fetch)
         if (self.text is None) == (self.html is None):
@@ -88,7 +103,7 @@ class ArticleIn(BaseModel):
 
     @property
     def needs_fetch(self) -> bool:
-        return self.text is None and self.html is None
+        return self.text is None and self.html is None and not self.retracted
 
     @property
     def body(self) -> str:
@@ -99,6 +114,9 @@ class IngestResult(BaseModel):
     id: int
     status: ArticleStatus
     duplicate: bool = False
+    revision: int = Field(
+        default=1, description="The article's revision this post produced (or matched)."
+    )
 
 
 class BatchItemResult(BaseModel):
@@ -193,6 +211,9 @@ class Enrichment(BaseModel):
     source_text: str | None = Field(
         default=None, description="For HTML only: the extracted text raw offsets point into."
     )
+    pipeline: dict[str, str] | None = Field(
+        default=None, description="What produced it (services/enrich/identity.py)."
+    )
 
 
 def stored_field(name: str) -> str:
@@ -220,7 +241,21 @@ class ArticleSummary(BaseModel):
     published_at: UtcDatetime | None
     created_at: UtcDatetime
     enriched_at: UtcDatetime | None
-    feed_seq: int | None
+    feed_seq: int | None = Field(description="Position of the article's latest feed event.")
+    revision: int = 1
+    revised_at: UtcDatetime | None = Field(
+        default=None, description="When the latest revision arrived (None: never revised)."
+    )
+    syndication_group: int | None = Field(
+        default=None,
+        description="Id of the original (earliest) article of its group of near-duplicate "
+        "copies from other sources; equal to `id` for the original; None: no copy known.",
+    )
+    pipeline: dict[str, str] | None = Field(
+        default=None,
+        description="What produced the enrichment: {version, model, model_version, rules_hash, "
+        "aliases_hash} (detail and feed; not on list pages).",
+    )
     language: str | None
     error: str | None
     quality: list[str] = Field(
@@ -254,6 +289,37 @@ class ArticleDetail(ArticleSummary):
     stats: dict[str, Any] = {}
 
 
+class RevisionSummary(BaseModel):
+    revision: int
+    status: str = Field(
+        description="enriched, pending, failed, superseded (retracted before enrichment), or "
+        "the article's own status for its current revision"
+    )
+    current: bool
+    title: str | None
+    published_at: UtcDatetime | None
+    received_at: UtcDatetime
+    enriched_at: UtcDatetime | None
+
+
+class RevisionList(BaseModel):
+    article_id: int
+    items: list[RevisionSummary]
+
+
+class RevisionDetail(RevisionSummary):
+    article_id: int
+    content_type: str
+    raw: str
+    url: str | None
+    clean_text: str | None
+    error: str | None
+    removals: list[RemovalOut] = []
+    credits: list[CreditOut] = []
+    entities: list[ArticleEntityOut] = []
+    pipeline: dict[str, str] | None = None
+
+
 class ArticlePage(BaseModel):
     items: list[ArticleSummary]
     next_cursor: str | None
@@ -261,6 +327,12 @@ class ArticlePage(BaseModel):
 
 class FeedItem(BaseModel):
     seq: int
+    event: Literal["created", "updated", "retracted"]
+    cause: Literal["revision", "reenrich", "retraction"] = Field(
+        description="What made the event: a revision enriched, a re-enrichment that changed "
+        "the record, or a retraction."
+    )
+    revision: int
     article: ArticleSummary
     entities: list[ArticleEntityOut]
 

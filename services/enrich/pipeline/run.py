@@ -22,7 +22,7 @@ from services.enrich.pipeline.boilerplate import (
     suspect_lines,
 )
 from services.enrich.pipeline.canonical import canonicalise
-from services.enrich.pipeline.clean import clean_text
+from services.enrich.pipeline.clean import clean
 from services.enrich.pipeline.document import (
     EnrichedDocument,
     EntityGroup,
@@ -108,8 +108,11 @@ def prepare(document: SubmittedDocument, config: PipelineConfig) -> Prepared:
     """Extract, clean, strip boilerplate, judge the language: everything but the entities."""
     extracted = _extract(document)
     no_article_reason = None
-    cleaned = clean_text(TextMap.identity(extracted.text))
-    stripped = strip_boilerplate(cleaned, config.rules.for_source(document.source))
+    cleaned = clean(TextMap.identity(extracted.text))
+    stripped = strip_boilerplate(cleaned.text, config.rules.for_source(document.source))
+    if cleaned.removals:  # invisible characters are audited removals too, in text order
+        removals = sorted([*cleaned.removals, *stripped.removals], key=lambda r: r.raw_start)
+        stripped = Stripped(stripped.text, removals, stripped.credits)
     if document.html is not None and not has_article(stripped.text.text):
         no_article_reason = "the page's text has no line that reads like an article"
         stripped = _drop_all(stripped, NO_ARTICLE_RULE)

@@ -1,7 +1,7 @@
 """article.quality: the record's quality flags, filterable
 
-Revision ID: 0008
-Revises: 0001
+Revision ID: 0013_article_quality
+Revises: 0012_syndication
 Create Date: 2026-11-30 19:40:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0001"
+revision: str = "0013_article_quality"
+down_revision: str | None = "0012_syndication"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
