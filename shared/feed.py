@@ -11,11 +11,11 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from shared.models import FeedCounter, FeedEvent, FeedEventKind
+from shared.models import FeedCause, FeedCounter, FeedEvent, FeedEventKind
 
 
 def append_feed_event(
-    session: Session, *, article_id: int, revision: int, kind: FeedEventKind
+    session: Session, *, article_id: int, revision: int, kind: FeedEventKind, cause: FeedCause
 ) -> int:
     """Take the next position and write the event; call last before commit."""
     position: int = session.exec(
@@ -24,5 +24,9 @@ def append_feed_event(
         .values(value=col(FeedCounter.value) + 1)
         .returning(col(FeedCounter.value))
     ).scalar_one()
-    session.add(FeedEvent(position=position, article_id=article_id, revision=revision, kind=kind))
+    session.add(
+        FeedEvent(
+            position=position, article_id=article_id, revision=revision, kind=kind, cause=cause
+        )
+    )
     return position

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -70,6 +70,11 @@ class Article(ArticleBase, table=True):
     retraction_reason: str | None = Field(default=None, sa_type=Text)
     # Short hash of the pipeline identity that produced `enrichment` (`wirefeed reenrich --stale`).
     pipeline_hash: str | None = Field(default=None, max_length=64, index=True)
+    # Syndication: the id of the earliest article of its group of cross-source near-duplicates
+    # (itself for that original), None when no copy is known; `minhash` is its signature.
+    syndication_group: int | None = Field(default=None, index=True)
+    minhash: bytes | None = Field(default=None, sa_type=LargeBinary)
+    wire_credit: str | None = Field(default=None, max_length=200)
     # The last re-enrichment job that looked at this article (progress, and duplicate deliveries).
     reenrich_job_id: int | None = Field(default=None, index=True)
     clean_text: str | None = Field(default=None, sa_type=Text)
@@ -167,6 +172,12 @@ class FeedEventKind(StrEnum):
     retracted = "retracted"
 
 
+class FeedCause(StrEnum):
+    revision = "revision"  # a revision of the article was enriched (its first one: `created`)
+    reenrich = "reenrich"  # `wirefeed reenrich` changed the enrichment of the same revision
+    retraction = "retraction"
+
+
 class FeedEvent(SQLModel, table=True):
     """One feed position per event. Positions come from FeedCounter inside the transaction that
     writes the event, so they become visible in order (see services/enrich/store.py)."""
@@ -177,6 +188,7 @@ class FeedEvent(SQLModel, table=True):
     article_id: int = Field(foreign_key="article.id", index=True)
     revision: int
     kind: str = Field(max_length=16)
+    cause: str = Field(default=FeedCause.revision, max_length=16)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
@@ -198,6 +210,18 @@ class ReenrichJob(SQLModel, table=True):
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class LshBand(SQLModel, table=True):
+    """One LSH band hash of an article's MinHash signature: articles sharing a row here are
+    near-duplicate candidates (services/enrich/near_duplicates.py). Indexed in the database, so
+    finding candidates costs one index lookup per band however many articles are stored."""
+
+    __tablename__ = "lsh_band"
+
+    band: int = Field(primary_key=True)
+    band_hash: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(foreign_key="article.id", primary_key=True, index=True)
 
 
 class FeedCounter(SQLModel, table=True):

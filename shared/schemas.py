@@ -234,6 +234,11 @@ class ArticleSummary(BaseModel):
     revised_at: UtcDatetime | None = Field(
         default=None, description="When the latest revision arrived (None: never revised)."
     )
+    syndication_group: int | None = Field(
+        default=None,
+        description="Id of the original (earliest) article of its group of near-duplicate "
+        "copies from other sources; equal to `id` for the original; None: no copy known.",
+    )
     pipeline: dict[str, str] | None = Field(
         default=None,
         description="What produced the enrichment: {version, model, model_version, rules_hash, "
@@ -303,6 +308,10 @@ class ArticlePage(BaseModel):
 class FeedItem(BaseModel):
     seq: int
     event: Literal["created", "updated", "retracted"]
+    cause: Literal["revision", "reenrich", "retraction"] = Field(
+        description="What made the event: a revision enriched, a re-enrichment that changed "
+        "the record, or a retraction."
+    )
     revision: int
     article: ArticleSummary
     entities: list[ArticleEntityOut]

@@ -35,6 +35,7 @@ class ArticleFilter:
     status: ArticleStatus | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
+    unique: bool = False  # one article per syndication group: its original
 
 
 def resolve_entity_ids(
@@ -103,6 +104,13 @@ def list_articles(
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
         query = query.where(col(Article.published_at) < filters.published_to)
+    if filters.unique:
+        query = query.where(
+            or_(
+                col(Article.syndication_group).is_(None),
+                col(Article.syndication_group) == col(Article.id),
+            )
+        )
     if before_id is not None:
         query = query.where(col(Article.id) < before_id)
     return session.exec(query.order_by(col(Article.id).desc()).limit(limit)).all()
@@ -130,6 +138,7 @@ class FeedEntry:
 
     position: int
     kind: str
+    cause: str
     revision: int
     article: Article
     entities: list[dict[str, Any]]
@@ -168,7 +177,9 @@ def feed_page(
             entities = entities_without_mentions(stored.get(stored_field("entities"), []))
             pipeline = stored.get("pipeline")
         entries.append(
-            FeedEntry(event.position, event.kind, event.revision, article, entities, pipeline)
+            FeedEntry(
+                event.position, event.kind, event.cause, event.revision, article, entities, pipeline
+            )
         )
     return entries
 

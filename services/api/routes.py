@@ -64,6 +64,7 @@ def _summary(article: Article, pipeline: dict[str, str] | None = None) -> Articl
             "feed_seq": article.feed_seq,
             "revision": article.revision,
             "revised_at": article.revised_at,
+            "syndication_group": article.syndication_group,
             "pipeline": pipeline,
             "language": article.detected_language or article.language,
             "error": article.error,
@@ -220,6 +221,10 @@ def find_articles(
     status_: Annotated[ArticleStatus | None, Query(alias="status")] = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
+    unique: Annotated[
+        bool,
+        Query(description="One article per syndication group (the original of each copy set)"),
+    ] = False,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ArticlePage:
@@ -232,6 +237,7 @@ def find_articles(
         status=status_,
         published_from=published_from,
         published_to=published_to,
+        unique=unique,
     )
     rows = list_articles(
         session, filters=filters, aliases=aliases, before_id=before_id, limit=limit + 1
@@ -263,6 +269,7 @@ def read_feed(
         {
             "seq": row.position,
             "event": row.kind,
+            "cause": row.cause,
             "revision": row.revision,
             "article": _summary(row.article, row.pipeline),
             "entities": row.entities,

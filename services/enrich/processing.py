@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
+from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -64,7 +65,7 @@ def process_article(
             f"gave up after {max_attempts} attempts: the worker died or was stopped while "
             "enriching this article each time"
         )
-        _fail(engine, article_id, error)
+        _fail(engine, article_id, error, claim.revision)
         return Outcome.failed
     # One line per delivery, so a redelivered task shows up as a second "started" for the id.
     log.info("enrich attempt started", extra={"article_id": article_id, "attempt": claim.attempts})
@@ -79,9 +80,11 @@ def process_article(
     document = submitted_document(claim)
     try:
         enriched = enrich(document, config)
+    except SoftTimeLimitExceeded:
+        raise  # the task knows the limit and writes the reason
     except Exception as exc:  # the pipeline is deterministic: retrying would fail the same way
         log.exception("pipeline failed", extra={"article_id": article_id})
-        _fail(engine, article_id, f"{type(exc).__name__}: {exc}")
+        _fail(engine, article_id, f"{type(exc).__name__}: {exc}", claim.revision)
         return Outcome.failed
 
     with Session(engine) as session:
@@ -153,7 +156,7 @@ def submitted_document(claim: Claim) -> SubmittedDocument:
     )
 
 
-def _fail(engine: Engine, article_id: int, error: str) -> None:
+def _fail(engine: Engine, article_id: int, error: str, revision: int) -> None:
     with Session(engine) as session:
-        mark_failed(session=session, article_id=article_id, error=error)
+        mark_failed(session=session, article_id=article_id, error=error, revision=revision)
     log.warning("article failed", extra={"article_id": article_id, "error": error})

@@ -28,6 +28,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import EnrichedDocument
+from services.enrich.syndication import link_syndication
 from shared.aliases import alias_key
 from shared.db import relaxed_commit
 from shared.entity_links import unlink_article_entities
@@ -39,6 +40,7 @@ from shared.models import (
     ArticleStatus,
     Entity,
     EntityAlias,
+    FeedCause,
     FeedEventKind,
     RevisionStatus,
     utcnow,
@@ -160,13 +162,20 @@ def mark_revision_failed(*, session: Session, article_id: int, revision: int, er
     session.commit()
 
 
-def mark_failed(*, session: Session, article_id: int, error: str) -> bool:
-    """Record a final failure unless the article was enriched meanwhile. Commits."""
-    result = session.exec(
+def mark_failed(
+    *, session: Session, article_id: int, error: str, revision: int | None = None
+) -> bool:
+    """Record a final failure unless the article was enriched, retracted or revised meanwhile
+    (a newer revision has its own task and its own chances). Commits."""
+    statement = (
         update(Article)
         .where(col(Article.id) == article_id)
-        .where(col(Article.status) != ArticleStatus.enriched)
-        .values(status=ArticleStatus.failed, error=error[:4000], updated_at=utcnow())
+        .where(col(Article.status).not_in([ArticleStatus.enriched, ArticleStatus.retracted]))
+    )
+    if revision is not None:
+        statement = statement.where(col(Article.revision) == revision)
+    result = session.exec(
+        statement.values(status=ArticleStatus.failed, error=error[:4000], updated_at=utcnow())
     )
     session.commit()
     return bool(result.rowcount)
@@ -194,7 +203,8 @@ def save_enriched(
 
     kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
     entity_ids = _write_entities(session, article, enriched)
-    seq = _store_result(session, article, enriched, entity_ids, identity, kind)
+    link_syndication(session, article, enriched.clean_text)
+    seq = _store_result(session, article, enriched, entity_ids, identity, kind, FeedCause.revision)
     article.status = ArticleStatus.enriched
     article.error = None
     session.add(article)
@@ -223,7 +233,9 @@ def _save_archived(
     row.enriched_at = utcnow()
     session.add(row)
     kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
-    seq = append_feed_event(session, article_id=article.id, revision=revision, kind=kind)
+    seq = append_feed_event(
+        session, article_id=article.id, revision=revision, kind=kind, cause=FeedCause.revision
+    )
     article.feed_seq = seq
     session.add(article)
     session.commit()
@@ -276,7 +288,10 @@ def save_reenriched(
         session.commit()
         return Reenriched.unchanged
     entity_ids = _write_entities(session, article, enriched)
-    _store_result(session, article, enriched, entity_ids, identity, FeedEventKind.updated)
+    link_syndication(session, article, enriched.clean_text)
+    _store_result(
+        session, article, enriched, entity_ids, identity, FeedEventKind.updated, FeedCause.reenrich
+    )
     session.add(article)
     session.commit()
     return Reenriched.changed
@@ -341,6 +356,7 @@ def _store_result(
     entity_ids: dict[tuple[str, str], int],
     identity: PipelineIdentity,
     kind: FeedEventKind,
+    cause: FeedCause,
 ) -> int:
     """Fill the row with the result and write its feed event; the position is taken last."""
     now = utcnow()
@@ -350,13 +366,15 @@ def _store_result(
     article.pipeline_hash = identity.hash
     article.enriched_at = now
     article.updated_at = now
-    return _append_event(session, article, kind)
+    return _append_event(session, article, kind, cause)
 
 
-def _append_event(session: Session, article: Article, kind: FeedEventKind) -> int:
+def _append_event(session: Session, article: Article, kind: FeedEventKind, cause: FeedCause) -> int:
     """The feed event for the article's current revision; taken last, right before commit."""
     assert article.id is not None
-    seq = append_feed_event(session, article_id=article.id, revision=article.revision, kind=kind)
+    seq = append_feed_event(
+        session, article_id=article.id, revision=article.revision, kind=kind, cause=cause
+    )
     article.feed_seq = seq
     return seq
 

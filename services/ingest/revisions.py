@@ -23,6 +23,7 @@ from shared.models import (
     Article,
     ArticleRevision,
     ArticleStatus,
+    FeedCause,
     FeedEventKind,
     RevisionStatus,
     utcnow,
@@ -143,7 +144,11 @@ def retract(session: Session, article: Article, reason: str | None) -> bool:
     article.enrichment = None
     article.updated_at = now
     article.feed_seq = append_feed_event(
-        session, article_id=article.id, revision=article.revision, kind=FeedEventKind.retracted
+        session,
+        article_id=article.id,
+        revision=article.revision,
+        kind=FeedEventKind.retracted,
+        cause=FeedCause.retraction,
     )
     session.add(article)
     return True

@@ -21,6 +21,7 @@ from tests.support.services import Backend
 
 TABLES = (
     "feed_event",
+    "lsh_band",
     "article_revision",
     "article_entity",
     "entity_alias",

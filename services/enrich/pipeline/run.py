@@ -17,7 +17,7 @@ from typing import Any
 
 from services.enrich.pipeline.boilerplate import RuleSet, Stripped, strip_boilerplate
 from services.enrich.pipeline.canonical import canonicalise
-from services.enrich.pipeline.clean import clean_text
+from services.enrich.pipeline.clean import clean
 from services.enrich.pipeline.document import (
     EnrichedDocument,
     EntityGroup,
@@ -61,8 +61,11 @@ def _prepare(document: SubmittedDocument, config: PipelineConfig) -> _Prepared:
         extracted = extract_html(document.html)
     else:
         extracted = Extracted(text=document.text or "")
-    cleaned = clean_text(TextMap.identity(extracted.text))
-    stripped = strip_boilerplate(cleaned, config.rules.for_source(document.source))
+    cleaned = clean(TextMap.identity(extracted.text))
+    stripped = strip_boilerplate(cleaned.text, config.rules.for_source(document.source))
+    if cleaned.removals:  # invisible characters are audited removals too, in text order
+        removals = sorted([*cleaned.removals, *stripped.removals], key=lambda r: r.raw_start)
+        stripped = Stripped(stripped.text, removals, stripped.credits)
     language = judge_language(
         stripped.text.text, hint=document.language, detector=config.language_detector
     )

@@ -48,6 +48,9 @@ def upgrade() -> None:
         sa.Column("article_id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("kind", AutoString(length=16), nullable=False),
+        sa.Column(
+            "cause", AutoString(length=16), nullable=False, server_default=sa.text("'revision'")
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["article_id"],
