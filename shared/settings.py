@@ -48,7 +48,14 @@ class Settings(BaseSettings):
     max_body_seconds: float = Field(
         default=30.0, description="A request body must arrive within this time (else 408)."
     )
-    max_article_chars: int = 1_000_000
+    max_article_chars: int = Field(
+        default=1_000_000, description="Limit on a text article (characters)."
+    )
+    max_html_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        description="Limit on a raw HTML page (UTF-8 bytes): pages carry far more markup than "
+        "text, so this is apart from max_article_chars.",
+    )
     max_batch_items: int = 1000
     max_page_size: int = 500
 
