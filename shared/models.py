@@ -81,6 +81,9 @@ class Article(ArticleBase, table=True):
     detected_language: str | None = Field(default=None, max_length=16)
     # Everything else the pipeline produced: removals, credits, entities with mentions, stats.
     enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    # The record's quality flags, space-separated with a space at each end (" too_short "), so
+    # a filter is one LIKE on both databases; the list and its reasons are in `enrichment`.
+    quality: str | None = Field(default=None, max_length=300)
 
 
 class RevisionStatus(StrEnum):

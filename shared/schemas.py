@@ -193,6 +193,16 @@ class CreditOut(BaseModel):
     raw_end: int
 
 
+QualityFlag = Literal[
+    "no_article_found",
+    "empty_after_cleaning",
+    "too_short",
+    "language_uncertain",
+    "possible_boilerplate",
+    "truncated_extraction",
+]
+
+
 class Enrichment(BaseModel):
     """What the pipeline produced for one article, as stored in `article.enrichment` (JSON):
     written by services/enrich/store.py, read by the API's routes and queries. The cleaned text
@@ -202,6 +212,8 @@ class Enrichment(BaseModel):
     language_confidence: float | None = None
     entities_skipped_reason: str | None = None
     metadata: dict[str, Any] = {}
+    quality: list[str] = []
+    quality_detail: dict[str, Any] = {}
     removals: list[RemovalOut] = []
     credits: list[CreditOut] = []
     entities: list[ArticleEntityOut] = []
@@ -256,6 +268,9 @@ class ArticleSummary(BaseModel):
     )
     language: str | None
     error: str | None
+    quality: list[str] = Field(
+        default=[], description="Quality flags of the enriched record (see docs/quality.md)."
+    )
 
 
 class ArticleDetail(ArticleSummary):
@@ -276,6 +291,11 @@ class ArticleDetail(ArticleSummary):
     credits: list[CreditOut] = []
     entities: list[ArticleEntityOut] = []
     metadata: dict[str, Any] = {}
+    author: str | None = Field(default=None, description="From the page's metadata (HTML).")
+    site_name: str | None = Field(default=None, description="From the page's metadata (HTML).")
+    quality_detail: dict[str, Any] = Field(
+        default={}, description="What triggered each quality flag."
+    )
     stats: dict[str, Any] = {}
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.logging import configure_logging
-from shared.settings import get_settings
+from shared.settings import Settings, get_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -54,8 +54,9 @@ def _worker(args: argparse.Namespace) -> int:
         )
     from wirefeed.apps import worker_app
 
+    settings = _worker_settings(args)
     # Listed first, fresh articles are taken before re-enrichment (priority queue order).
-    queues = args.queues or f"{get_settings().task_queue},{get_settings().effective_reenrich_queue}"
+    queues = args.queues or f"{settings.task_queue},{settings.effective_reenrich_queue}"
     argv = [
         "worker",
         "--queues",
@@ -73,8 +74,22 @@ def _worker(args: argparse.Namespace) -> int:
         argv += ["--concurrency", str(args.concurrency)]
     if args.max_tasks_per_child:
         argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
-    worker_app().worker_main(argv)
+    if settings.worker_max_memory_per_child > 0:
+        argv += ["--max-memory-per-child", str(settings.worker_max_memory_per_child)]
+    worker_app(settings).worker_main(argv)
     return 0
+
+
+def _worker_settings(args: argparse.Namespace) -> Settings:
+    """The settings, with what the command line says about limits taking precedence."""
+    overrides = {
+        "task_soft_time_limit": args.soft_time_limit,
+        "task_time_limit": args.time_limit,
+        "task_time_limit_per_million_chars": args.time_limit_per_million_chars,
+        "worker_max_memory_per_child": args.max_memory_per_child,
+    }
+    chosen = {k: v for k, v in overrides.items() if v is not None}
+    return get_settings().model_copy(update=chosen) if chosen else get_settings()
 
 
 def _ping_worker(args: argparse.Namespace) -> int:
@@ -218,6 +233,38 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated queues, first polled first; default: the enrich queue, then "
         "the reenrich queue (give only the reenrich queue for a re-enrichment-only worker)",
+    )
+    worker.add_argument(
+        "--max-memory-per-child",
+        type=int,
+        default=None,
+        metavar="KIB",
+        help="replace a child whose resident memory is above this after a task "
+        "(KiB; default WIREFEED_WORKER_MAX_MEMORY_PER_CHILD, 716800 = 700 MiB; 0: off)",
+    )
+    worker.add_argument(
+        "--soft-time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a task is stopped and its article fails after this plus the per-size allowance "
+        "(default WIREFEED_TASK_SOFT_TIME_LIMIT, 60)",
+    )
+    worker.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a task's process is killed and its article fails after this plus the per-size "
+        "allowance (default WIREFEED_TASK_TIME_LIMIT, 120)",
+    )
+    worker.add_argument(
+        "--time-limit-per-million-chars",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds added to both limits per 1,000,000 characters of the article "
+        "(default WIREFEED_TASK_TIME_LIMIT_PER_MILLION_CHARS, 240)",
     )
     worker.add_argument(
         "--metrics-port",

@@ -35,6 +35,8 @@ class ArticleFilter:
     status: ArticleStatus | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
+    quality: tuple[str, ...] = ()  # every one of these flags
+    quality_not: tuple[str, ...] = ()  # none of these
     unique: bool = False  # one article per syndication group: its original
 
 
@@ -104,6 +106,12 @@ def list_articles(
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
         query = query.where(col(Article.published_at) < filters.published_to)
+    for flag in filters.quality:
+        query = query.where(col(Article.quality).like(f"% {flag} %"))
+    for flag in filters.quality_not:
+        query = query.where(
+            or_(col(Article.quality).is_(None), col(Article.quality).not_like(f"% {flag} %"))
+        )
     if filters.unique:
         query = query.where(
             or_(

@@ -29,6 +29,7 @@ from shared.schemas import (
     EntityOut,
     EntityPage,
     FeedPage,
+    QualityFlag,
     RevisionDetail,
     RevisionList,
     RevisionSummary,
@@ -68,6 +69,7 @@ def _summary(article: Article, pipeline: dict[str, str] | None = None) -> Articl
             "pipeline": pipeline,
             "language": article.detected_language or article.language,
             "error": article.error,
+            "quality": (article.quality or "").split(),
         }
     )
 
@@ -119,6 +121,9 @@ def get_article(article_id: ArticleId, session: SessionDep) -> ArticleDetail:
         credits=enrichment.credits,
         entities=enrichment.entities,
         metadata=enrichment.metadata,
+        author=enrichment.metadata.get("author"),
+        site_name=enrichment.metadata.get("site_name"),
+        quality_detail=enrichment.quality_detail,
         stats=enrichment.stats,
     )
 
@@ -221,6 +226,14 @@ def find_articles(
     status_: Annotated[ArticleStatus | None, Query(alias="status")] = None,
     published_from: datetime | None = None,
     published_to: datetime | None = None,
+    quality: Annotated[
+        list[QualityFlag] | None,
+        Query(description="Only records with every one of these quality flags"),
+    ] = None,
+    quality_not: Annotated[
+        list[QualityFlag] | None,
+        Query(description="Only records with none of these quality flags"),
+    ] = None,
     unique: Annotated[
         bool,
         Query(description="One article per syndication group (the original of each copy set)"),
@@ -237,6 +250,8 @@ def find_articles(
         status=status_,
         published_from=published_from,
         published_to=published_to,
+        quality=tuple(quality or ()),
+        quality_not=tuple(quality_not or ()),
         unique=unique,
     )
     rows = list_articles(

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from enum import StrEnum
 
+from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -79,6 +80,8 @@ def process_article(
     document = submitted_document(claim)
     try:
         enriched = enrich(document, config)
+    except SoftTimeLimitExceeded:
+        raise  # the task knows the limit and writes the reason
     except Exception as exc:  # the pipeline is deterministic: retrying would fail the same way
         log.exception("pipeline failed", extra={"article_id": article_id})
         _fail(engine, article_id, f"{type(exc).__name__}: {exc}", claim.revision)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -386,6 +387,8 @@ def _store_result(
     article.detected_language = enriched.language
     article.enrichment = _enrichment(enriched, entity_ids, identity, links).model_dump(mode="json")
     article.pipeline_hash = identity.hash
+    article.quality = quality_column(enriched.quality)
+    _fill_from_page(article, enriched.metadata)
     article.enriched_at = now
     article.updated_at = now
     return _append_event(session, article, kind, cause)
@@ -399,6 +402,34 @@ def _append_event(session: Session, article: Article, kind: FeedEventKind, cause
     )
     article.feed_seq = seq
     return seq
+
+
+def quality_column(flags: list[str]) -> str | None:
+    """The flags as stored for filtering: " flag1 flag2 " (see Article.quality)."""
+    return f" {' '.join(flags)} " if flags else None
+
+
+def published_at_from_page(date: str | None) -> datetime | None:
+    """The page's publication date as an aware datetime (UTC when the page gives no offset)."""
+    if not date:
+        return None
+    try:
+        parsed = datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    # Stored in UTC: SQLite keeps no offset.
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _fill_from_page(article: Article, metadata: dict[str, Any]) -> None:
+    """Title, publication date and URL from the page, where the producer gave none."""
+    if article.title is None and isinstance(metadata.get("title"), str):
+        article.title = metadata["title"]
+    if article.published_at is None:
+        article.published_at = published_at_from_page(metadata.get("date"))
+    url = metadata.get("url")
+    if article.url is None and isinstance(url, str) and url.startswith(("http://", "https://")):
+        article.url = url
 
 
 def _enrichment(

@@ -11,11 +11,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery, Task, signals
+from billiard.exceptions import SoftTimeLimitExceeded
+from celery import Celery, signals
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.enrich.config import load_pipeline_config
 from services.enrich.identity import pipeline_identity
+from services.enrich.limits import EnrichTask, TimeLimits, fail_for_time, lookup_engine
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.processing import process_article
 from services.enrich.reenrich import reenrich_article
@@ -59,12 +61,15 @@ def create_worker_app(
 
     @app.task(
         name=ENRICH_TASK,
+        base=EnrichTask,
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
         max_retries=settings.task_max_attempts,
+        limits=TimeLimits.from_settings(settings),
+        database_url=settings.effective_database_url,
     )
-    def enrich_article(self: Task[[int], str], article_id: int) -> str:
+    def enrich_article(self: EnrichTask, article_id: int) -> str:
         try:
             outcome = process_article(
                 article_id=article_id,
@@ -90,16 +95,23 @@ def create_worker_app(
                 },
             )
             raise self.retry(exc=exc, countdown=countdown) from exc
+        except SoftTimeLimitExceeded:
+            # Past the soft limit for this article's size: it would take as long next time.
+            fail_for_time(self, article_id, "soft")
+            return "failed"
         return outcome.value
 
     @app.task(
         name=REENRICH_TASK,
+        base=EnrichTask,  # the same limits: a huge article must not hold a worker for ever
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
         max_retries=settings.task_max_attempts,
+        limits=TimeLimits.from_settings(settings),
+        database_url=settings.effective_database_url,
     )
-    def reenrich(self: Task[Any, Any], article_id: int, job_id: int, target: str) -> str:
+    def reenrich(self: EnrichTask, article_id: int, job_id: int, target: str) -> str:
         try:
             outcome = reenrich_article(
                 article_id=article_id,
@@ -120,6 +132,7 @@ def create_worker_app(
     def fresh_connections_in_child(**_: Any) -> None:
         # Pooled connections inherited from the parent belong to it: forget, do not close, them.
         engine.dispose(close=False)
+        lookup_engine.cache_clear()  # the parent's engine (unpooled): the child makes its own
 
     # Held strongly (weak=False): the handlers live as long as the app they were made for.
     signals.worker_init.connect(load_model_before_fork, weak=False)

@@ -230,12 +230,21 @@ def size_problem(item: ArticleIn, settings: Settings) -> ArticleRejected | None:
             "url-only articles are fetched one at a time: post them to /v1/articles",
             "url",
         )
-    if len(item.body) > settings.max_article_chars:
-        field = "text" if item.text is not None else "html"
+    if item.html is not None:
+        size = len(item.html.encode("utf-8"))
+        if size > settings.max_html_bytes:
+            return ArticleRejected(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"'html' is {size} bytes (UTF-8); the limit for a raw HTML page is "
+                f"{settings.max_html_bytes} bytes (WIREFEED_MAX_HTML_BYTES)",
+                "html",
+            )
+    elif len(item.body) > settings.max_article_chars:
         return ArticleRejected(
             status.HTTP_413_CONTENT_TOO_LARGE,
-            f"'{field}' is {len(item.body)} characters; the limit is {settings.max_article_chars}",
-            field,
+            f"'text' is {len(item.body)} characters; the limit is {settings.max_article_chars}"
+            " (WIREFEED_MAX_ARTICLE_CHARS)",
+            "text",
         )
     return None
 

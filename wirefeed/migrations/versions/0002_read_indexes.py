@@ -16,8 +16,8 @@ Create Date: 2026-11-30 19:55:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -27,9 +27,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("article_entity", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True)
-        )
+        batch_op.add_column(sa.Column("label", AutoString(length=16), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "UPDATE article_entity SET label = entity.label FROM entity "
