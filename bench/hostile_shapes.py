@@ -147,7 +147,9 @@ def _fmt(cell: dict[str, Any] | None) -> tuple[str, str]:
     return f"{cell['seconds']:.1f} s", f"{cell['peak_mb']:.0f} MB"
 
 
-def render(after: dict[str, Any], before: dict[str, Any] | None, command: str) -> str:
+def render(
+    after: dict[str, Any], before: dict[str, Any] | None, command: str, notes: str = ""
+) -> str:
     previous = {(r["shape"], r["size"]): r for r in (before or {}).get("rows", [])}
     about = after["machine"]
     lines = [
@@ -175,6 +177,8 @@ def render(after: dict[str, Any], before: dict[str, Any] | None, command: str) -
             f"| {row['shape']} | {chars:,} | " + " | ".join(cells)
             + f" | {new.get('outcome', '')} |"
         )  # fmt: skip
+    if notes:
+        lines += ["", notes.strip()]
     lines += ["", END_MARK]
     return "\n".join(lines) + "\n"
 
@@ -221,6 +225,7 @@ def main() -> None:
         "--before", type=Path, nargs="+", help="figures of the code before, to compare"
     )
     parser.add_argument("--write", type=Path, help="replace the section in this RESULTS.md")
+    parser.add_argument("--notes", type=Path, help="markdown to put under the table")
     args = parser.parse_args()
     if args.child:
         kind, shape, size = args.child
@@ -231,7 +236,8 @@ def main() -> None:
     else:
         after = run(args.shapes, args.sizes, args.kinds, args.out)
     before = merge(args.before) if args.before else None
-    section = render(after, before, "python -m bench.hostile_shapes")
+    notes = args.notes.read_text() if args.notes else ""
+    section = render(after, before, "python -m bench.hostile_shapes", notes)
     if args.write:
         args.write.write_text(replace_section(args.write.read_text(), section))
     print(section)

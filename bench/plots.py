@@ -116,6 +116,7 @@ def plot_read_latency() -> Path | None:
     ]
     if not documents:
         return None
+    documents.sort(key=lambda d: str(d["machine"].get("date", "")))  # oldest (before) first
     rows = max(len(next(iter(d["series"].values()))) for d in documents)
     fig, axes = plt.subplots(
         1, len(documents), figsize=(6 * len(documents), 1 + 0.45 * rows), squeeze=False

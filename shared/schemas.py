@@ -159,8 +159,18 @@ class MentionOut(BaseModel):
     raw_end: int
 
 
+class EntityLinkOut(BaseModel):
+    linked: bool
+    reason: str
+
+
 class ArticleEntityOut(BaseModel):
     id: int | None = None
+    link: EntityLinkOut | None = Field(
+        default=None,
+        description="A name seen alone (a surname) and the store's entity it joined, or why it "
+        "was kept separate.",
+    )
     name: str
     label: str
     count: int

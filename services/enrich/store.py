@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel, col, select
 
+from services.enrich.entity_links import Link, find_links
 from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import EnrichedDocument
 from services.enrich.syndication import link_syndication
@@ -203,9 +204,11 @@ def save_enriched(
         return None
 
     kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
-    entity_ids = _write_entities(session, article, enriched)
+    entity_ids, links = _write_entities(session, article, enriched)
     link_syndication(session, article, enriched.clean_text)
-    seq = _store_result(session, article, enriched, entity_ids, identity, kind, FeedCause.revision)
+    seq = _store_result(
+        session, article, enriched, entity_ids, identity, kind, FeedCause.revision, links
+    )
     article.status = ArticleStatus.enriched
     article.error = None
     session.add(article)
@@ -282,16 +285,24 @@ def save_reenriched(
         session.add(article)
         session.commit()
         return Reenriched.skipped
-    if not enrichment_changed(article.enrichment, article.clean_text, enriched):
+    links = find_links(session, enriched)
+    if not enrichment_changed(article.enrichment, article.clean_text, enriched, links):
         article.enrichment = {**(article.enrichment or {}), "pipeline": identity.as_dict()}
         article.pipeline_hash = identity.hash
         session.add(article)
         session.commit()
         return Reenriched.unchanged
-    entity_ids = _write_entities(session, article, enriched)
+    entity_ids, links = _write_entities(session, article, enriched)
     link_syndication(session, article, enriched.clean_text)
     _store_result(
-        session, article, enriched, entity_ids, identity, FeedEventKind.updated, FeedCause.reenrich
+        session,
+        article,
+        enriched,
+        entity_ids,
+        identity,
+        FeedEventKind.updated,
+        FeedCause.reenrich,
+        links,
     )
     session.add(article)
     session.commit()
@@ -299,7 +310,10 @@ def save_reenriched(
 
 
 def enrichment_changed(
-    stored: dict[str, Any] | None, stored_clean_text: str | None, enriched: EnrichedDocument
+    stored: dict[str, Any] | None,
+    stored_clean_text: str | None,
+    enriched: EnrichedDocument,
+    links: dict[tuple[str, str], Link] | None = None,
 ) -> bool:
     """Entities, clean text, removals, credits or stats differ (the pipeline identity and the
     store's entity ids are not part of the result)."""
@@ -307,7 +321,7 @@ def enrichment_changed(
         return True
     before = {**stored, "clean_text": stored_clean_text}
     after = {
-        **_enrichment(enriched, {}, None).model_dump(mode="json"),
+        **_enrichment(enriched, {}, None, links).model_dump(mode="json"),
         "clean_text": enriched.clean_text,
     }
     return bool(_comparable(before) != _comparable(after))
@@ -315,20 +329,27 @@ def enrichment_changed(
 
 def _comparable(data: dict[str, Any]) -> Any:
     data = {k: v for k, v in data.items() if k != "pipeline"}
-    data["entities"] = [{k: v for k, v in e.items() if k != "id"} for e in data.get("entities", [])]
+    data["entities"] = [
+        {k: v for k, v in e.items() if k not in ("id", "link")} for e in data.get("entities", [])
+    ]
     return json.loads(json.dumps(data, sort_keys=True, default=str))
 
 
 def _write_entities(
     session: Session, article: Article, enriched: EnrichedDocument
-) -> dict[tuple[str, str], int]:
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], Link]]:
     """The article's entity rows for this result, replacing any earlier result's (a revision or
     a re-enrichment), with the entities' article counts kept exact."""
     article_id = article.id
     assert article_id is not None
     if article.feed_seq is not None:  # enriched before: take the old result's rows away
         unlink_article_entities(session, article_id)
+    links = find_links(session, enriched)
     entity_ids = _upsert_entities(session, enriched)
+    for key, link in links.items():
+        # Unless the article already names that entity under another form (one row each).
+        if link.entity_id is not None and link.entity_id not in entity_ids.values():
+            entity_ids[key] = link.entity_id
     rows = [
         {
             "article_id": article_id,
@@ -347,7 +368,7 @@ def _write_entities(
             .where(col(Entity.id).in_(sorted(entity_ids.values())))
             .values(article_count=Entity.article_count + 1)
         )
-    return entity_ids
+    return entity_ids, links
 
 
 def _store_result(
@@ -358,12 +379,13 @@ def _store_result(
     identity: PipelineIdentity,
     kind: FeedEventKind,
     cause: FeedCause,
+    links: dict[tuple[str, str], Link],
 ) -> int:
     """Fill the row with the result and write its feed event; the position is taken last."""
     now = utcnow()
     article.clean_text = enriched.clean_text
     article.detected_language = enriched.language
-    article.enrichment = _enrichment(enriched, entity_ids, identity).model_dump(mode="json")
+    article.enrichment = _enrichment(enriched, entity_ids, identity, links).model_dump(mode="json")
     article.pipeline_hash = identity.hash
     article.quality = quality_column(enriched.quality)
     _fill_from_page(article, enriched.metadata)
@@ -414,6 +436,7 @@ def _enrichment(
     enriched: EnrichedDocument,
     entity_ids: dict[tuple[str, str], int],
     identity: PipelineIdentity | None,
+    links: dict[tuple[str, str], Link] | None = None,
 ) -> Enrichment:
     """The stored record: everything but the clean text (a column of its own), each entity with
     its id in the entity table where linked (an archived revision's entities are not), and the
@@ -421,7 +444,13 @@ def _enrichment(
     data = enriched.to_dict(include_source_text=enriched.source_text != "")
     data.pop("clean_text")
     for entity in data["entities"]:
-        entity["id"] = entity_ids.get((alias_key(entity["name"]), entity["label"]))
+        key = (alias_key(entity["name"]), entity["label"])
+        entity["id"] = entity_ids.get(key)
+        if links and key in links:
+            link = links[key]
+            entity["link"] = {"linked": link.entity_id is not None, "reason": link.reason}
+            if link.entity_id is not None:
+                entity["label"] = link.label  # the store's reading of the name
     data["pipeline"] = identity.as_dict() if identity is not None else None
     return Enrichment.model_validate(data)
 
