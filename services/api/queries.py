@@ -14,7 +14,15 @@ from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
 
 from shared.aliases import AliasTable, alias_key
-from shared.models import Article, ArticleEntity, ArticleStatus, Entity, EntityAlias
+from shared.models import (
+    Article,
+    ArticleEntity,
+    ArticleRevision,
+    ArticleStatus,
+    Entity,
+    EntityAlias,
+    FeedEvent,
+)
 from shared.schemas import entities_without_mentions, stored_field
 
 
@@ -27,6 +35,9 @@ class ArticleFilter:
     status: ArticleStatus | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
+    quality: tuple[str, ...] = ()  # every one of these flags
+    quality_not: tuple[str, ...] = ()  # none of these
+    unique: bool = False  # one article per syndication group: its original
 
 
 def resolve_entity_ids(
@@ -79,9 +90,9 @@ def list_articles(
                 return []
             mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
         else:
-            mentions = mentions.join(Entity, col(Entity.id) == ArticleEntity.entity_id).where(
-                Entity.label == filters.entity_type
-            )
+            # The label copied into the join table: one index walked newest first, instead of
+            # every article of every entity with that label collected and sorted.
+            mentions = mentions.where(ArticleEntity.label == filters.entity_type)
         if filters.min_salience is not None:
             mentions = mentions.where(ArticleEntity.salience >= filters.min_salience)
         query = query.where(col(Article.id).in_(mentions))
@@ -89,10 +100,25 @@ def list_articles(
         query = query.where(Article.source == filters.source)
     if filters.status is not None:
         query = query.where(Article.status == filters.status)
+    else:  # tombstones are listed only when asked for
+        query = query.where(Article.status != ArticleStatus.retracted)
     if filters.published_from is not None:
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
         query = query.where(col(Article.published_at) < filters.published_to)
+    for flag in filters.quality:
+        query = query.where(col(Article.quality).like(f"% {flag} %"))
+    for flag in filters.quality_not:
+        query = query.where(
+            or_(col(Article.quality).is_(None), col(Article.quality).not_like(f"% {flag} %"))
+        )
+    if filters.unique:
+        query = query.where(
+            or_(
+                col(Article.syndication_group).is_(None),
+                col(Article.syndication_group) == col(Article.id),
+            )
+        )
     if before_id is not None:
         query = query.where(col(Article.id) < before_id)
     return session.exec(query.order_by(col(Article.id).desc()).limit(limit)).all()
@@ -108,24 +134,72 @@ _PG_FEED_ENTITIES = literal_column(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class FeedFilter:
+    source: str | None = None
+    kinds: frozenset[str] | None = None  # None: every kind of event
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One feed event with the article as it stands now (its latest revision)."""
+
+    position: int
+    kind: str
+    cause: str
+    revision: int
+    article: Article
+    entities: list[dict[str, Any]]
+    pipeline: dict[str, str] | None
+
+
 def feed_page(
-    session: Session, *, after: int, limit: int
-) -> list[tuple[Article, list[dict[str, Any]]]]:
-    """Enriched articles after feed position `after`, each with its entities (no mentions)."""
+    session: Session, *, after: int, limit: int, filters: FeedFilter | None = None
+) -> list[FeedEntry]:
+    """Feed events after position `after`, in position order, each with its article and the
+    article's entities (no mentions). The one query behind /v1/feed (and any stream of it)."""
     postgres = session.get_bind().dialect.name == "postgresql"
+    options: tuple[_AbstractLoad, ...] = _TEXTS
     if postgres:
-        query = select(Article, _PG_FEED_ENTITIES).options(*_TEXTS, _deferred(Article.enrichment))
+        extra = (_PG_FEED_ENTITIES, literal_column("article.enrichment -> 'pipeline'", JSONB))
+        options = (*_TEXTS, _deferred(Article.enrichment))
     else:
-        query = select(Article, literal_column("NULL")).options(*_TEXTS)
-    query = query.where(col(Article.feed_seq) > after).order_by(col(Article.feed_seq)).limit(limit)
-    rows = session.exec(query).all()
-    if postgres:
-        return [(article, entities or []) for article, entities in rows]
-    entities = stored_field("entities")
-    return [
-        (article, entities_without_mentions((article.enrichment or {}).get(entities, [])))
-        for article, _ in rows
-    ]
+        extra = (literal_column("NULL"), literal_column("NULL"))
+    query = (
+        select(FeedEvent, Article, *extra)
+        .join(Article, col(Article.id) == FeedEvent.article_id)
+        .options(*options)
+        .where(col(FeedEvent.position) > after)
+    )
+    if filters is not None and filters.source is not None:
+        query = query.where(Article.source == filters.source)
+    if filters is not None and filters.kinds is not None:
+        query = query.where(col(FeedEvent.kind).in_(sorted(filters.kinds)))
+    rows = session.exec(query.order_by(col(FeedEvent.position)).limit(limit)).all()
+    entries = []
+    for event, article, pg_entities, pg_pipeline in rows:
+        if postgres:
+            entities, pipeline = pg_entities or [], pg_pipeline
+        else:
+            stored = article.enrichment or {}
+            entities = entities_without_mentions(stored.get(stored_field("entities"), []))
+            pipeline = stored.get("pipeline")
+        entries.append(
+            FeedEntry(
+                event.position, event.kind, event.cause, event.revision, article, entities, pipeline
+            )
+        )
+    return entries
+
+
+def archived_revisions(session: Session, article_id: int) -> Sequence[ArticleRevision]:
+    """An article's earlier revisions, oldest first (the article row is the latest)."""
+    query = (
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id)
+        .order_by(col(ArticleRevision.revision))
+    )
+    return session.exec(query).all()
 
 
 def list_entities(

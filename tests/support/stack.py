@@ -19,7 +19,16 @@ from shared.db import make_engine
 from shared.settings import Settings, get_settings
 from tests.support.services import Backend
 
-TABLES = ("article_entity", "entity_alias", "entity", "article")
+TABLES = (
+    "feed_event",
+    "lsh_band",
+    "article_revision",
+    "article_entity",
+    "entity_alias",
+    "entity",
+    "article",
+    "reenrich_job",
+)
 
 
 def clear_cached_settings() -> None:
