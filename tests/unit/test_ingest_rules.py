@@ -34,7 +34,7 @@ def test_deep_json_is_refused_before_validation() -> None:
     with pytest.raises(Rejected) as refused:
         parse_json(deep)
     assert refused.value.status == 422
-    assert "nested deeper" in refused.value.message
+    assert "nested deeper" in str(refused.value.detail)
 
 
 def test_ndjson_keeps_bad_lines_as_errors_in_place() -> None:
@@ -49,4 +49,4 @@ def test_cursor_round_trip_and_tampering() -> None:
     for bad in ("", "!!!", encode_cursor(1), encode_cursor(1, 2, 3), "W3RydWVd"):
         with pytest.raises(Rejected) as refused:
             decode_cursor(bad, arity=2)
-        assert refused.value.status == 422
+        assert (refused.value.status, refused.value.field) == (422, "cursor")
