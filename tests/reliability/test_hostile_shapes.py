@@ -7,10 +7,11 @@ hard 9 s + the same allowance) instead of the defaults (60 s / 120 s + 240 s per
 the real mechanism, the worker's parent reading each article's size and Celery enforcing the
 limits. What each shape must end as:
 
-- enriched (default limits): 900,000 newlines around two paragraphs; zero-width and bidi marks with full-width
-  letters (5,000 characters, and the hidden names are found); a page that is only a menu
-  (trafilatura's fallback reads the menu as text: "Section 1", ...).
-- failed, no article text (default limits): <div>s nested 50,000 deep (the HTML parser gives up on the depth).
+- enriched (default limits): 900,000 newlines around two paragraphs; zero-width and bidi marks
+  with full-width letters (5,000 characters, and the hidden names are found); a page that is
+  only a menu (3,000 characters; trafilatura's fallback reads the menu as text: "Section 1").
+- failed, no article text (default limits): <div>s nested 50,000 deep (the HTML parser gives
+  up on the depth).
 - failed at the soft limit, the error naming the limit and the article's size: one
   1,000,000-character line, 1,000,000 characters without a space, 100,000 names, a
   60,000-row table, 30,000 repeated paragraphs. Each needs well over 10 s of work on a quiet
