@@ -166,12 +166,11 @@ class ArticleSummary(BaseModel):
 
 
 class ArticleDetail(ArticleSummary):
+    """One article. By default without its heavy parts: `raw`, `source_text` and entity
+    `mentions` appear only when asked for with `include=`; `fields=` picks top-level fields."""
+
     content_type: str
     attempts: int
-    raw: str
-    source_text: str | None = Field(
-        default=None, description="For HTML: the extracted text that raw offsets point into."
-    )
     clean_text: str | None
     language_confidence: float | None = Field(
         default=None, description="Confidence (0..1) of the detected `language`."
@@ -181,13 +180,41 @@ class ArticleDetail(ArticleSummary):
     )
     removals: list[RemovalOut] = []
     credits: list[CreditOut] = []
-    entities: list[ArticleEntityOut] = []
+    entities: list[ArticleEntityOut] = Field(
+        default=[], description="Canonical entities; `mentions` only with include=mentions."
+    )
     metadata: dict[str, Any] = {}
     stats: dict[str, Any] = {}
+    quality: dict[str, Any] | None = Field(
+        default=None, description="Quality flags of the enrichment, when the pipeline set any."
+    )
+    raw: str | None = Field(
+        default=None, description="Exactly as submitted (text or HTML); with include=raw."
+    )
+    source_text: str | None = Field(
+        default=None,
+        description="The extracted text that raw offsets point into; with include=source_text.",
+    )
+
+
+class ArticleFields(BaseModel):
+    """With fields=: only the chosen top-level fields of an ArticleDetail."""
+
+    model_config = ConfigDict(extra="allow", title="ArticleFields")
+
+
+class ArticleListItem(ArticleSummary):
+    rank: float | None = Field(
+        default=None, description="Search relevance (with q=), higher first."
+    )
+    snippet: str | None = Field(
+        default=None,
+        description="With q=: an excerpt of the clean text, HTML-escaped, hits in <mark>.",
+    )
 
 
 class ArticlePage(BaseModel):
-    items: list[ArticleSummary]
+    items: list[ArticleListItem]
     next_cursor: str | None
 
 
@@ -215,3 +242,31 @@ class EntityOut(BaseModel):
 class EntityPage(BaseModel):
     items: list[EntityOut]
     next_cursor: str | None
+
+
+class EntityArticle(BaseModel):
+    id: int
+    title: str | None
+    source: str | None
+    published_at: UtcDatetime | None
+    enriched_at: UtcDatetime | None
+    salience: float
+    mention_count: int
+
+
+class EntityDetail(EntityOut):
+    recent_articles: list[EntityArticle] = Field(
+        description="The most recently stored articles that mention this entity."
+    )
+
+
+class SourceOut(BaseModel):
+    source: str | None = Field(description="The producer's source name; null for none given.")
+    articles: int
+    enriched: int
+    last_published_at: UtcDatetime | None
+    last_enriched_at: UtcDatetime | None
+
+
+class SourcePage(BaseModel):
+    items: list[SourceOut]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from services.api.routes import router
+from services.api.stream import router as stream_router
 from shared.aliases import load_aliases
 from shared.db import get_read_engine
 from shared.health import health_router
@@ -27,7 +29,13 @@ def create_app() -> FastAPI:
         description="Read enriched articles: filter by entity, follow the change feed.",
         lifespan=lifespan,
     )
+    routes = APIRouter()
+    routes.include_router(router)
+    routes.include_router(stream_router)
     mount_service(
-        app, router, role="read", service="api", health=health_router(engine=get_read_engine)
+        app, routes, role="read", service="api", health=health_router(engine=get_read_engine)
     )
+    # Outermost, so metrics and headers see the uncompressed response; only when the client
+    # asks (Accept-Encoding: gzip) and only bodies over 1 KB. The SSE stream is left alone.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     return app

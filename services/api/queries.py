@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import literal_column, or_, union
+from sqlalchemy import func, literal_column, or_, union
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from services.api.search import Search
 from shared.aliases import AliasTable, alias_key
 from shared.models import Article, ArticleEntity, Entity, EntityAlias
 
@@ -25,6 +26,18 @@ class ArticleFilter:
     status: str | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
+    language: str | None = None
+    enriched_since: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHit:
+    """One row of a list page; `rank` and `snippet` only for a search."""
+
+    article: Article
+    rank: float | None = None
+    snippet: str | None = None
 
 
 def resolve_entity_ids(
@@ -57,10 +70,46 @@ def list_articles(
     *,
     filters: ArticleFilter,
     aliases: AliasTable,
-    before_id: int | None,
+    by_relevance: bool = False,
+    after: Sequence[int | float] | None = None,
     limit: int,
-) -> Sequence[Article]:
-    query = select(Article).options(*_SUMMARY_ONLY)
+) -> list[ArticleHit]:
+    """Articles matching every filter, newest first, or best hit first (`by_relevance`, with
+    `filters.q`). `after` is the last row's key: (id,) newest first, (rank, id) by relevance."""
+    search = Search(session, filters.q) if filters.q else None
+    if search is not None and search.matches_nothing:
+        return []
+    rank = search.rank().label("rank") if search is not None else literal_column("NULL")
+    query = select(Article, rank).options(*_SUMMARY_ONLY)
+    query = _apply_filters(session, query, filters=filters, aliases=aliases)
+    if query is None:
+        return []
+    if search is not None:
+        query = search.apply(query)
+    if by_relevance and search is not None:
+        rank_expr = search.rank()
+        if after is not None:
+            last_rank, last_id = after
+            query = query.where(
+                or_(rank_expr < last_rank, (rank_expr == last_rank) & (col(Article.id) < last_id))
+            )
+        query = query.order_by(rank_expr.desc(), col(Article.id).desc())
+    else:
+        if after is not None:
+            query = query.where(col(Article.id) < after[0])
+        query = query.order_by(col(Article.id).desc())
+    rows = session.execute(query.limit(limit)).all()
+    snippets = search.snippets(session, [a.id for a, _ in rows if a.id]) if search else {}
+    return [
+        ArticleHit(article, float(r) if r is not None else None, snippets.get(article.id or 0))
+        for article, r in rows
+    ]
+
+
+def _apply_filters(
+    session: Session, query: Any, *, filters: ArticleFilter, aliases: AliasTable
+) -> Any:
+    """The WHERE clauses every list shares; None when the filters cannot match anything."""
     if filters.entity is not None or filters.entity_type is not None:
         mentions = select(ArticleEntity.article_id)
         if filters.entity is not None:
@@ -68,7 +117,7 @@ def list_articles(
                 session, name=filters.entity, label=filters.entity_type, aliases=aliases
             )
             if not ids:
-                return []
+                return None
             mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
         else:
             mentions = mentions.join(Entity, Entity.id == ArticleEntity.entity_id).where(
@@ -85,9 +134,15 @@ def list_articles(
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
         query = query.where(col(Article.published_at) < filters.published_to)
-    if before_id is not None:
-        query = query.where(col(Article.id) < before_id)
-    return session.exec(query.order_by(col(Article.id).desc()).limit(limit)).all()
+    if filters.enriched_since is not None:
+        query = query.where(col(Article.enriched_at) >= filters.enriched_since)
+    if filters.language is not None:
+        # The detected language once enriched, else what the producer said.
+        language = filters.language.lower()
+        query = query.where(
+            func.lower(func.coalesce(Article.detected_language, Article.language)) == language
+        )
+    return query
 
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
@@ -100,9 +155,17 @@ _PG_FEED_ENTITIES = literal_column(
 
 
 def feed_page(
-    session: Session, *, after: int, limit: int
+    session: Session,
+    *,
+    after: int,
+    limit: int,
+    filters: ArticleFilter | None = None,
+    aliases: AliasTable | None = None,
 ) -> list[tuple[Article, list[dict[str, Any]]]]:
-    """Enriched articles after feed position `after`, each with its entities (no mentions)."""
+    """Enriched articles after feed position `after`, each with its entities (no mentions).
+
+    The one feed query: /v1/feed, /v1/stream and webhook deliveries are all views of it, so
+    they follow the same positions and the same filters."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         query = select(Article, _PG_FEED_ENTITIES).options(
@@ -110,6 +173,14 @@ def feed_page(
         )
     else:
         query = select(Article, literal_column("NULL")).options(*_TEXTS)
+    if filters is not None and filters != ArticleFilter():
+        if filters.q and Search(session, filters.q).matches_nothing:
+            return []
+        query = _apply_filters(session, query, filters=filters, aliases=aliases or AliasTable({}))
+        if query is None:
+            return []
+        if filters.q:
+            query = Search(session, filters.q).apply(query)
     query = query.where(col(Article.feed_seq) > after).order_by(col(Article.feed_seq)).limit(limit)
     rows = session.exec(query).all()
     if postgres:
@@ -159,3 +230,68 @@ def aliases_of(session: Session, entity_ids: Sequence[int]) -> dict[int, list[st
         for entity_id, key in rows:
             found[entity_id].append(key)
     return found
+
+
+# An article record without entity mentions or the extracted source text: PostgreSQL strips them
+# before sending the row (they can be most of its bytes).
+_PG_SLIM_ENRICHMENT = literal_column(
+    "(article.enrichment - 'source_text' - 'entities') || jsonb_build_object('entities', "
+    "(SELECT coalesce(jsonb_agg(e - 'mentions' ORDER BY i), '[]'::jsonb) "
+    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i)))",
+    JSONB,
+)
+
+
+def load_article(
+    session: Session, article_id: int, *, with_raw: bool, slim: bool
+) -> tuple[Article, dict[str, Any]] | None:
+    """One article and its stored enrichment; `slim` drops mentions and source text (on
+    PostgreSQL in the database), `with_raw` loads the submitted body."""
+    options = [] if with_raw else [defer(Article.raw, raiseload=True)]
+    if slim and session.get_bind().dialect.name == "postgresql":
+        query = select(Article, _PG_SLIM_ENRICHMENT).options(
+            *options, defer(Article.enrichment, raiseload=True)
+        )
+        row = session.exec(query.where(Article.id == article_id)).one_or_none()
+        if row is None:
+            return None
+        article, enrichment = row
+        return article, enrichment or {}
+    found = session.exec(
+        select(Article).options(*options).where(Article.id == article_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    return found, found.enrichment or {}
+
+
+def entity_articles(
+    session: Session, entity_id: int, *, limit: int
+) -> list[tuple[Article, ArticleEntity]]:
+    """The most recently stored articles mentioning an entity (index on entity_id, article_id)."""
+    rows = session.exec(
+        select(Article, ArticleEntity)
+        .options(*_SUMMARY_ONLY)
+        .join(ArticleEntity, col(ArticleEntity.article_id) == Article.id)
+        .where(ArticleEntity.entity_id == entity_id)
+        .order_by(col(ArticleEntity.article_id).desc())
+        .limit(limit)
+    ).all()
+    return [(a, link) for a, link in rows]
+
+
+def list_sources(session: Session) -> list[dict[str, Any]]:
+    """Every source with its article counts and latest dates."""
+    enriched = func.count().filter(Article.status == "enriched")
+    rows = session.execute(
+        select(
+            Article.source,
+            func.count().label("articles"),
+            enriched.label("enriched"),
+            func.max(Article.published_at).label("last_published_at"),
+            func.max(Article.enriched_at).label("last_enriched_at"),
+        )
+        .group_by(Article.source)
+        .order_by(func.count().desc(), Article.source)
+    ).all()
+    return [dict(r._mapping) for r in rows]

@@ -63,7 +63,10 @@ class Stack:
         return response.json()
 
     def article(self, article_id: int) -> dict[str, Any]:
-        response = self.api.get(f"/v1/articles/{article_id}")
+        """The whole record: tests audit offsets, so the heavy parts are asked for too."""
+        response = self.api.get(
+            f"/v1/articles/{article_id}", params={"include": "raw,source_text,mentions"}
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

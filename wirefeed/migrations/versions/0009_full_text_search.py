@@ -1,0 +1,66 @@
+"""full-text search: a weighted tsvector column + GIN index on PostgreSQL, FTS5 on SQLite
+
+Both are kept current by the database itself (a generated column; triggers on SQLite), so every
+writer of `title` or `clean_text` (ingest, enrichment, re-enrichment) updates the index.
+The objects are dialect-specific and so live here only; shared.models.SEARCH_OBJECTS names them
+for the model-vs-migration check.
+
+Revision ID: 0009_fts
+Revises: 0001
+Create Date: 2026-11-30 19:10:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0009_fts"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# Title words weigh more than body words in the ranking.
+PG_VECTOR = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(clean_text, '')), 'B')"
+)
+
+SQLITE_UP = [
+    # External content: the text stays in `article`; FTS5 keeps only its index.
+    "CREATE VIRTUAL TABLE article_fts USING fts5(title, clean_text, content='article', "
+    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER article_fts_insert AFTER INSERT ON article BEGIN "
+    "INSERT INTO article_fts(rowid, title, clean_text) VALUES (new.id, new.title, new.clean_text);"
+    " END",
+    "CREATE TRIGGER article_fts_delete AFTER DELETE ON article BEGIN "
+    "INSERT INTO article_fts(article_fts, rowid, title, clean_text) "
+    "VALUES ('delete', old.id, old.title, old.clean_text); END",
+    "CREATE TRIGGER article_fts_update AFTER UPDATE OF title, clean_text ON article BEGIN "
+    "INSERT INTO article_fts(article_fts, rowid, title, clean_text) "
+    "VALUES ('delete', old.id, old.title, old.clean_text); "
+    "INSERT INTO article_fts(rowid, title, clean_text) VALUES (new.id, new.title, new.clean_text);"
+    " END",
+    "INSERT INTO article_fts(article_fts) VALUES ('rebuild')",
+]
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            f"ALTER TABLE article ADD COLUMN search_vector tsvector "
+            f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED"
+        )
+        op.execute("CREATE INDEX ix_article_search ON article USING gin (search_vector)")
+    else:
+        for statement in SQLITE_UP:
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_article_search")
+        op.execute("ALTER TABLE article DROP COLUMN IF EXISTS search_vector")
+    else:
+        for trigger in ("article_fts_insert", "article_fts_delete", "article_fts_update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS article_fts")
