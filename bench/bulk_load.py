@@ -1,18 +1,24 @@
 """Fill a dedicated PostgreSQL database with N enriched articles for the read-API bench.
 
-    python -m bench.bulk_load --articles 100000 [--url postgresql+psycopg://...]
+    python -m bench.bulk_load --articles 1000000 [--url postgresql+psycopg://...]
 
 Real enrichment output, replicated: a few dozen corpus articles go through the pipeline once, and
 every bulk article copies one of them (text, entities with mentions, removals), with its own id,
-source, publication time and feed position, so entity popularity and row sizes are realistic.
-Rows go in with COPY (psycopg), the counters are set to match, then ANALYZE.
+source, publication time and feed position, plus two entities from a long tail (most named by one
+or two articles, a few by thousands), so entity popularity and row sizes are realistic. One in a
+thousand articles is failed and the newest few are still waiting, as in a live store.
+
+Built to scale to a million: rows go in with COPY FREEZE in chunks into tables emptied in the same
+transaction, the secondary indexes and unique constraints are dropped first and built once at the
+end, the counters are set to match, then VACUUM ANALYZE. It prints the database's size on disk.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -58,102 +64,243 @@ def load(url: str, articles: int) -> None:
     started = time.perf_counter()
     recreate_database(url)
     templates = _templates()
-    entity_ids: dict[tuple[str, str], int] = {}
-    names: dict[tuple[str, str], str] = {}
-    aliases: set[tuple[str, int]] = set()
+    entities = _Entities()
     for _, enriched in templates:
         for e in enriched.entities:
-            key = (alias_key(e.name), e.label)
-            entity_id = entity_ids.setdefault(key, len(entity_ids) + 1)
-            names[key] = e.name
-            aliases.update((alias_key(s), entity_id) for s in e.aliases)
-    prepared = [_prepared(enriched, entity_ids) for _, enriched in templates]
-    base = datetime(2026, 1, 1, tzinfo=UTC)
-    counts = _counts(prepared, articles)
+            entity_id = entities.add(e.name, e.label)
+            entities.aliases.update((alias_key(s), entity_id) for s in e.aliases)
+    prepared = [_prepared(enriched, entities) for _, enriched in templates]
+    tails = _TailEntities(entities, articles)
+    print(f"[bulk] {len(templates)} templates enriched ({time.perf_counter() - started:.0f}s)")
+
+    def elapsed() -> str:
+        return f"({time.perf_counter() - started:.0f}s)"
+
     with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cur:
-        # Foreign keys are satisfied by construction; checking 2.5M rows one by one is slow.
+        # Foreign keys are satisfied by construction; checking 25M rows one by one is slow.
         cur.execute("SET session_replication_role = replica")
-        with cur.copy("COPY entity (id, name, name_key, label, article_count) FROM STDIN") as copy:
-            for key, entity_id in entity_ids.items():
-                copy.write_row((entity_id, names[key], key[0], key[1], counts.get(entity_id, 0)))
-        with cur.copy(
-            "COPY article (id, dedupe_key, source, external_id, title, language, "
-            "published_at, content_type, raw, status, attempts, created_at, updated_at, "
-            "queued_at, enriched_at, feed_seq, clean_text, detected_language, "
-            "enrichment) FROM STDIN"
-        ) as copy:
-            for i in range(1, articles + 1):
-                article, _ = templates[i % len(templates)]
-                text, enrichment, _ = prepared[i % len(templates)]
-                at = base + timedelta(seconds=30 * i)
-                copy.write_row(
-                    (
-                        i,
-                        f"bulk:{i}",
-                        SOURCES[i % len(SOURCES)],
-                        f"bulk-{i}",
-                        article.title,
-                        "en",
-                        at,
-                        "text",
-                        text,
-                        "enriched",
-                        1,
-                        at,
-                        at,
-                        at,
-                        at,
-                        i,
-                        text,
-                        "en",
-                        enrichment,  # JSON text: COPY parses it into jsonb
-                    )
-                )
+        cur.execute("SET maintenance_work_mem = '512MB'")
+        # Emptied in this transaction, so COPY FREEZE writes rows already frozen; the indexes
+        # are built once at the end (a sort each) instead of being updated row by row.
+        cur.execute("TRUNCATE article, article_entity, entity, entity_alias")
+        rebuild = _drop_secondary_indexes(cur, ("article", "article_entity"))
+        cur.execute(
+            "CREATE TEMP TABLE bulk_template (t int PRIMARY KEY, title text, body text, "
+            "enrichment jsonb)"
+        )
+        cur.execute(
+            "CREATE TEMP TABLE bulk_template_entity (t int, entity_id int, mention_count int, "
+            "first_offset int, salience float8)"
+        )
+        with cur.copy("COPY bulk_template FROM STDIN") as copy:
+            for t, ((article, _), (text, data, _)) in enumerate(
+                zip(templates, prepared, strict=True)
+            ):
+                copy.write_row((t, article.title, text, orjson.dumps(data).decode()))
+        with cur.copy("COPY bulk_template_entity FROM STDIN") as copy:
+            for t, (_, _, rows) in enumerate(prepared):
+                for row in rows:
+                    copy.write_row((t, *row))
+        # Each article is its template's stored values: PostgreSQL copies the already parsed and
+        # compressed text and JSON (parsing 10 GB of JSON would be most of the load's time).
+        for low in range(1, articles + 1, CHUNK):
+            high = min(articles, low + CHUNK - 1)
+            params = {
+                "low": low,
+                "high": high,
+                "n": articles,
+                "templates": len(templates),
+                "base": BASE,
+                "error": FAILED_ERROR,
+            }
+            cur.execute(_INSERT_ARTICLES, params)
+            cur.execute(_INSERT_LINKS, params)
+            print(f"[bulk] {high:,}/{articles:,} articles {elapsed()}", flush=True)
         with cur.copy(
             "COPY article_entity (article_id, entity_id, mention_count, first_offset, "
             "salience) FROM STDIN"
         ) as copy:
             for i in range(1, articles + 1):
-                for row in prepared[i % len(templates)][2]:
-                    copy.write_row((i, *row))
-        with cur.copy("COPY entity_alias (alias_key, entity_id) FROM STDIN") as copy:
-            for row in sorted(aliases):
+                if _status(i, articles) == "enriched":
+                    for entity_id, offset in tails.pick():
+                        copy.write_row((i, entity_id, 1, offset, TAIL_SALIENCE))
+        print(f"[bulk] long-tail entities linked {elapsed()}", flush=True)
+        with cur.copy(
+            "COPY entity (id, name, name_key, label, article_count) FROM STDIN WITH (FREEZE)"
+        ) as copy:
+            for key, entity_id in entities.ids.items():
+                copy.write_row((entity_id, entities.names[key], key[0], key[1], 0))
+        with cur.copy("COPY entity_alias (alias_key, entity_id) FROM STDIN WITH (FREEZE)") as copy:
+            for row in sorted(entities.aliases):
                 copy.write_row(row)
-        cur.execute("UPDATE feed_counter SET value = %s", (articles,))
+        cur.execute(
+            "UPDATE entity SET article_count = c.n FROM (SELECT entity_id, count(*) AS n "
+            "FROM article_entity GROUP BY entity_id) c WHERE c.entity_id = entity.id"
+        )
+        print(f"[bulk] rows in {elapsed()}; building indexes", flush=True)
+        for statement in rebuild:
+            cur.execute(statement)
+        cur.execute("UPDATE feed_counter SET value = (SELECT max(feed_seq) FROM article)")
         for table in ("article", "entity"):
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
             )
         conn.commit()
+    print(f"[bulk] committed {elapsed()}; VACUUM ANALYZE", flush=True)
     with psycopg.connect(_libpq(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     print(
-        f"[bulk] {articles} articles, {len(entity_ids)} entities loaded in "
-        f"{time.perf_counter() - started:.0f}s"
+        f"[bulk] {articles:,} articles, {len(entities.ids):,} entities loaded {elapsed()}; "
+        f"{database_size(url)}"
     )
 
 
-Prepared = tuple[str, str, list[tuple[int, int, int, float]]]
+def database_size(url: str) -> str:
+    """The database's size on disk, and its largest parts."""
+    with psycopg.connect(_libpq(url)) as conn:
+        total = conn.execute(
+            "SELECT pg_size_pretty(pg_database_size(current_database()))"
+        ).fetchone()
+        parts = conn.execute(
+            "SELECT relname, pg_size_pretty(pg_table_size(oid)), "
+            "pg_size_pretty(pg_indexes_size(oid)) FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = 'public'::regnamespace ORDER BY pg_total_relation_size(oid) DESC "
+            "LIMIT 4"
+        ).fetchall()
+    detail = ", ".join(f"{name} {table} + indexes {indexes}" for name, table, indexes in parts)
+    return f"database size on disk {total[0] if total else '?'} ({detail})"
 
 
-def _counts(prepared: list[Prepared], articles: int) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for i in range(1, articles + 1):
-        for entity_id, *_ in prepared[i % len(prepared)][2]:
-            counts[entity_id] = counts.get(entity_id, 0) + 1
-    return counts
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+# The status of article i, in SQL and in Python (_status): one in a thousand failed, the newest
+# twenty still waiting; feed positions count the enriched ones in id order.
+_STATUS_SQL = (
+    "CASE WHEN i > %(n)s - 20 THEN CASE WHEN i %% 2 = 1 THEN 'queued' ELSE 'pending' END "
+    "WHEN i %% 1000 = 999 THEN 'failed' ELSE 'enriched' END"
+)
+_SERIES = (
+    f"SELECT i, {_STATUS_SQL} AS st, %(base)s::timestamptz + i * interval '30 seconds' AS at "
+    "FROM generate_series(%(low)s::int, %(high)s::int) AS i"
+)
+_INSERT_ARTICLES = (
+    "INSERT INTO article (id, dedupe_key, source, external_id, title, language, published_at, "
+    "content_type, raw, status, attempts, error, created_at, updated_at, queued_at, enriched_at, "
+    "feed_seq, clean_text, detected_language, enrichment) "
+    "SELECT i, 'bulk:' || i, 'source' || (i %% 20) || '.example', 'bulk-' || i, tp.title, 'en', "
+    "at, 'text', tp.body, st, CASE st WHEN 'enriched' THEN 1 WHEN 'failed' THEN 5 ELSE 0 END, "
+    "CASE WHEN st = 'failed' THEN %(error)s END, at, at, CASE WHEN st <> 'pending' THEN at END, "
+    "CASE WHEN st = 'enriched' THEN at END, CASE WHEN st = 'enriched' THEN i - (i + 1) / 1000 END, "
+    "CASE WHEN st = 'enriched' THEN tp.body END, CASE WHEN st = 'enriched' THEN 'en' END, "
+    "CASE WHEN st = 'enriched' THEN tp.enrichment END "
+    f"FROM ({_SERIES}) g JOIN bulk_template tp ON tp.t = g.i %% %(templates)s ORDER BY i"
+)
+_INSERT_LINKS = (
+    "INSERT INTO article_entity (article_id, entity_id, mention_count, first_offset, salience) "
+    "SELECT i, te.entity_id, te.mention_count, te.first_offset, te.salience "
+    f"FROM ({_SERIES}) g JOIN bulk_template_entity te ON te.t = g.i %% %(templates)s "
+    "WHERE st = 'enriched' ORDER BY i, te.entity_id"
+)
+CHUNK = 100_000
+FAILED_ERROR = (
+    "gave up after 5 attempts: the worker died or was stopped while enriching this article "
+    "each time"
+)
 
 
-def _prepared(enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]) -> Prepared:
-    """(clean text, enrichment JSON as the worker stores it, article_entity rows)."""
+def _status(i: int, articles: int) -> str:
+    """Mostly enriched, as a live store is: one in a thousand failed, the newest few waiting."""
+    if i > articles - 20:
+        return "queued" if i % 2 else "pending"
+    return "failed" if i % 1000 == 999 else "enriched"
+
+
+class _Entities:
+    """Entity ids by (name key, label), their display names, aliases and article counts."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], int] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        self.aliases: set[tuple[str, int]] = set()
+        self.counts: dict[int, int] = {}
+
+    def add(self, name: str, label: str) -> int:
+        key = (alias_key(name), label)
+        entity_id = self.ids.setdefault(key, len(self.ids) + 1)
+        self.names[key] = name
+        return entity_id
+
+
+class _TailEntities:
+    """The long tail of a real store: most entities are named by a handful of articles. Each
+    enriched article also names TAILS_PER_ARTICLE of `articles // 4` tail entities, drawn so that
+    an entity's popularity falls off as 1/rank (a few in thousands of articles, most in one or
+    two). They are rows of the join table (what the list filters read) with synthetic names; the
+    article's stored JSON stays its template's, so they are not in its entity list."""
+
+    def __init__(self, entities: _Entities, articles: int) -> None:
+        self.entities = entities
+        self.size = max(100, articles // 4)
+        self.rng = random.Random(17)
+        self.ids: dict[int, int] = {}
+
+    def pick(self) -> list[tuple[int, int]]:
+        """(entity id, first offset) of this article's tail entities."""
+        ranks = {int(self.size ** self.rng.random()) for _ in range(TAILS_PER_ARTICLE)}
+        return [(self._entity(rank), 40 * (rank % 50)) for rank in sorted(ranks)]
+
+    def _entity(self, rank: int) -> int:
+        if rank not in self.ids:
+            name = f"Tailname {rank}"
+            entity_id = self.entities.add(name, TAIL_LABELS[rank % len(TAIL_LABELS)])
+            self.entities.aliases.add((alias_key(name), entity_id))
+            self.ids[rank] = entity_id
+        return self.ids[rank]
+
+
+TAILS_PER_ARTICLE = 2
+TAIL_SALIENCE = 0.1
+TAIL_LABELS = ("PERSON", "ORG", "GPE")
+
+
+def _drop_secondary_indexes(cur: psycopg.Cursor[Any], tables: tuple[str, ...]) -> list[str]:
+    """Drop the indexes and unique constraints of `tables` other than the primary keys; return
+    the statements that put them back exactly as the migrations made them."""
+    cur.execute(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'u' AND conrelid::regclass::text = ANY(%s)",
+        (list(tables),),
+    )
+    constraints = cur.fetchall()
+    cur.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        (list(tables),),
+    )
+    indexes = cur.fetchall()
+    for table, name, _ in constraints:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cur.execute(f"DROP INDEX {name}")
+    return [definition for _, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for table, name, definition in constraints
+    ]
+
+
+Prepared = tuple[str, dict[str, Any], list[tuple[int, int, int, float]]]
+
+
+def _prepared(enriched: EnrichedDocument, entities: _Entities) -> Prepared:
+    """(clean text, enrichment as the worker stores it, article_entity rows)."""
     data = orjson.loads(orjson.dumps(enriched.to_dict(include_source_text=False)))
     data.pop("clean_text", None)
     rows = []
     for entity in data["entities"]:
-        entity["id"] = entity_ids[(alias_key(entity["name"]), entity["label"])]
+        entity["id"] = entities.ids[(alias_key(entity["name"]), entity["label"])]
         rows.append((entity["id"], entity["count"], entity["first_offset"], entity["salience"]))
-    return enriched.clean_text, orjson.dumps(data).decode(), rows  # JSON text, parsed by COPY
+    return enriched.clean_text, data, rows
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bench import series
 from bench.backend import BenchBackend
 from bench.corpus import BenchArticle, build_corpus
 from bench.stats import Figure, Summary, paired_ratios
@@ -134,6 +135,20 @@ def run(*, size: int = 200, repeats: int = 3, end_to_end_runs: bool = True) -> l
     finally:
         backend.close()
     per_s = len(corpus)
+    series.record(
+        "enrich_throughput",
+        {
+            "end to end (worker)": [
+                {"processes": n, "articles_per_s": [per_s / s for s in e2e[n]]} for n in (1, 2)
+            ],
+            "bare spaCy NER": [
+                {"processes": 1, "articles_per_s": [per_s / s for s in base1_again]},
+                {"processes": 2, "articles_per_s": [per_s / s for s in base2]},
+            ],
+        },
+        articles=len(corpus),
+        words=words,
+    )
     figures += [
         Figure(
             SECTION,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import httpx
 
+from bench import series
 from bench.backend import BenchBackend
 from bench.corpus import BenchArticle, build_corpus
 from bench.ingest_load import UNLIMITED, single_bodies
@@ -96,6 +97,22 @@ def run(*, probes: int = 20, repeats: int = 2) -> list[Figure]:
         api.stop()
         ingest.stop()
         backend.close()
+    series.record(
+        "freshness",
+        {
+            "POST -> readable enriched": [
+                {
+                    "load": mode,
+                    "rate": 0.0 if mode == "idle" else sustained / 2,
+                    "p50": [percentile(f, 50) * 1e3 for f in results[mode]],
+                    "p99": [percentile(f, 99) * 1e3 for f in results[mode]],
+                }
+                for mode in ("idle", "load")
+            ]
+        },
+        title="Freshness against the background article rate",
+        rate_unit="background articles/s (0: idle; else half the sustained rate)",
+    )
     figures = []
     for mode, label in (
         ("idle", "idle"),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import httpx
 import orjson
 
+from bench import series
 from bench.backend import LOG_DIR, BenchBackend, free_port
 from bench.corpus import BenchArticle, build_corpus
 from bench.loadgen import closed_loop, open_loop
@@ -90,6 +91,8 @@ def run(
         p50: list[float] = []
         p99: list[float] = []
         bare_p99: list[float] = []
+        # (rate, p50, p99) per repeat, at half the max rate (open loop) and at the max (closed)
+        points: dict[str, list[tuple[str, float, float, float]]] = {"ingest": [], "bare": []}
         batch_rates: list[float] = []
         for r in range(repeats):
             salt = uuid.uuid4().hex[:6]
@@ -127,6 +130,14 @@ def run(
             p50.append(h.p(50))
             p99.append(h.p(99))
             bare_p99.append(hb.p(99))
+            points["ingest"] += [
+                ("half", half, h.p(50), h.p(99)),
+                ("max", m.rate, m.p(50), m.p(99)),
+            ]
+            points["bare"] += [
+                ("half", half, hb.p(50), hb.p(99)),
+                ("max", b.rate, b.p(50), b.p(99)),
+            ]
             batch_rates.append(batch_rate(ingest_url, corpus, batch=batch, batches=10, salt=salt))
             backend.backend.flush_broker()
             print(
@@ -140,6 +151,23 @@ def run(
         bare.terminate()
         bare.wait(10)
         backend.close()
+    series.record(
+        "ingest_load",
+        {
+            f"{name} single POST": [
+                {
+                    "load": load,
+                    "rate": [r for k, r, _, _ in found if k == load],
+                    "p50": [v for k, _, v, _ in found if k == load],
+                    "p99": [v for k, _, _, v in found if k == load],
+                }
+                for load in ("half", "max")
+            ]
+            for name, found in points.items()
+        },
+        title="Single POST latency against request rate",
+        rate_unit="requests/s (half the max rate: open loop; max: 64 connections, closed loop)",
+    )
     figures = [
         Figure(
             SECTION,

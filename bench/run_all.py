@@ -15,7 +15,15 @@ import argparse
 import time
 from pathlib import Path
 
-from bench import enrich_throughput, freshness, ingest_load, machine, memory_soak, read_api
+from bench import (
+    enrich_throughput,
+    freshness,
+    ingest_load,
+    machine,
+    memory_soak,
+    plots,
+    read_api,
+)
 from bench.stats import Figure
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
@@ -63,6 +71,7 @@ def main() -> None:
     about["bench wall time"] = f"{minutes:.1f} min"
     args.output.write_text(render(figures, plans, about, args), encoding="utf-8")
     print(f"[bench] wrote {args.output} ({minutes:.1f} min)")
+    plots.draw_all()  # from the bench/figures/*.json the sections just wrote
 
 
 def _cell(figure: Figure) -> list[str]:

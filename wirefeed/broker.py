@@ -16,16 +16,20 @@ def valkey_binary() -> str:
     return str(get_binary_path())
 
 
-def start_embedded_broker(*, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_embedded_broker(
+    *, data_dir: Path, port: int, binary: str | None = None
+) -> subprocess.Popen[bytes]:
     """Start Valkey on 127.0.0.1:`port` with an append-only file, so queued tasks survive a
-    restart; a server left behind by a killed earlier run is stopped first."""
+    restart; a server left behind by a killed earlier run is stopped first. `binary`: another
+    server speaking the same command line (a `redis-server`), for tests."""
     broker_dir = (data_dir / "broker").resolve()
     broker_dir.mkdir(parents=True, exist_ok=True)
     pidfile = data_dir / "broker.pid"
-    clear_stale_pidfile(pidfile, expect="valkey-server")
+    server = binary or valkey_binary()
+    clear_stale_pidfile(pidfile, expect=Path(server).name)
     process = spawn(
         [
-            valkey_binary(),
+            server,
             "--port",
             str(port),
             "--bind",

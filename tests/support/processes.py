@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -32,14 +32,23 @@ def backend_env(backend: Backend, **extra: str) -> dict[str, str]:
 
 
 class Proc:
-    """A wirefeed subprocess whose output goes to a log file the test can read."""
+    """A wirefeed subprocess whose output goes to a log file the test can read. `prefix` runs it
+    through a launcher that execs it, e.g. `ip netns exec <namespace>` (tests/support/netns.py)."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        prefix: Sequence[str] = (),
+    ) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}-{time.monotonic_ns()}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "wirefeed.cli", *argv],
+            [*prefix, sys.executable, "-m", "wirefeed.cli", *argv],
             env=env,
             cwd=REPO,
             stdout=self._log,

@@ -1,10 +1,11 @@
-"""Canonicalisation rules on hand-made mentions (no model): names, labels, aliases, salience."""
+"""Entity resolution on hand-made mentions (no model): trimming, refinement, propagation,
+canonical names, labels, aliases and salience (run.resolve_entities, the steps after tagging)."""
 
 from __future__ import annotations
 
-from services.enrich.pipeline.canonical import canonicalise
 from services.enrich.pipeline.document import EntityGroup
 from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.run import resolve_entities
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import AliasTable, load_aliases
 
@@ -23,7 +24,7 @@ def tagged(text: str, *spans: tuple[str, str]) -> list[RawMention]:
 
 
 def entities(text: str, *spans: tuple[str, str], aliases: AliasTable = ALIASES):
-    return canonicalise(
+    return resolve_entities(
         tagged(text, *spans), text=TextMap.identity(text), aliases=aliases, given_names=NAMES
     )
 
@@ -203,7 +204,7 @@ def test_names_with_inner_capitals_are_kept() -> None:
 
 def test_listed_non_names_are_dropped() -> None:
     text = "AI lifted GDP at OpenAI"
-    groups = canonicalise(
+    groups = resolve_entities(
         tagged(text, ("AI", "ORG"), ("GDP", "ORG"), ("OpenAI", "ORG")),
         text=TextMap.identity(text),
         aliases=ALIASES,

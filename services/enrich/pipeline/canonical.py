@@ -1,7 +1,7 @@
 """Canonicalise mentions into entities: one name and one label per entity within an article.
 
-- first the model's spans are corrected (mention_rules) and the occurrences it missed of names
-  it found are added (propagate);
+The mentions come trimmed, refined and propagated (see run.py for the order of the steps).
+
 - a surname or short form joins the one full PERSON name it ends ("Putin" -> "Vladimir Putin"),
   and takes its label whatever the model said of that occurrence;
 - the alias table names and labels known entities ("U.S." -> "United States", GPE);
@@ -10,41 +10,12 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 
 from services.enrich.pipeline.document import EntityGroup, Mention
 from services.enrich.pipeline.entities import RawMention
-from services.enrich.pipeline.mention_rules import refine_mentions
-from services.enrich.pipeline.propagate import propagate
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import AliasTable, alias_key
-
-_LEADING_ARTICLE = re.compile(r"^(?:the|The|THE)\s+")
-_HONORIFIC = re.compile(r"^(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sir|Dame)\.?\s+")
-_TRAILING_POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
-_EDGE_PUNCTUATION = "\"“”‘’'`()[]{},;:!?*|-–—"
-_KEEPS_ARTICLE = frozenset({"WORK_OF_ART", "LAW"})
-
-
-def _trim(mention: RawMention) -> RawMention | None:
-    """The mention without quotes, possessives, leading "the" or honorifics, offsets adjusted."""
-    text, start = mention.text, mention.start
-    previous = None
-    while text != previous:
-        previous = text
-        stripped = text.lstrip(_EDGE_PUNCTUATION + " ")
-        start += len(text) - len(stripped)
-        text = stripped.rstrip(_EDGE_PUNCTUATION + " ")
-        text = _TRAILING_POSSESSIVE.sub("", text)
-        leading = _LEADING_ARTICLE if mention.label not in _KEEPS_ARTICLE else None
-        for pattern in (leading, _HONORIFIC if mention.label == "PERSON" else None):
-            if pattern and (found := pattern.match(text)):
-                start += found.end()
-                text = text[found.end() :]
-    if len(text) < 2 or not any(ch.isalpha() for ch in text) or "\n" in text:
-        return None
-    return RawMention(text, mention.label, start, start + len(text))
 
 
 def _known_non_person(aliases: AliasTable, surface: str) -> bool:
@@ -71,16 +42,10 @@ def _full_names_by_short_form(mentions: list[RawMention], aliases: AliasTable) -
 
 
 def canonicalise(
-    raw: list[RawMention],
-    *,
-    text: TextMap,
-    aliases: AliasTable,
-    given_names: frozenset[str] = frozenset(),
-    not_names: frozenset[str] = frozenset(),
+    mentions: list[RawMention], *, text: TextMap, aliases: AliasTable
 ) -> list[EntityGroup]:
-    mentions = [t for m in raw if (t := _trim(m)) is not None and t.text not in not_names]
-    mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
-    mentions = propagate(mentions, text.text)
+    """Group the mentions into entities, in order of first appearance (salience is scored
+    after)."""
     full_name_of = _full_names_by_short_form(mentions, aliases)
     full_names = {
         alias_key(m.text)
@@ -112,28 +77,4 @@ def canonicalise(
         group = groups.setdefault((alias_key(name), label), EntityGroup(name=name, label=label))
         group.mentions.append(mention)
 
-    entities = list(groups.values())
-    _score_salience(
-        entities, text_length=len(text.text), first_paragraph_end=_first_break(text.text)
-    )
-    entities.sort(key=lambda e: (-e.salience, e.first_offset))
-    return entities
-
-
-def _first_break(text: str) -> int:
-    position = text.find("\n")
-    return len(text) if position < 0 else position
-
-
-def _score_salience(
-    entities: list[EntityGroup], *, text_length: int, first_paragraph_end: int
-) -> None:
-    """0..1: half how often it is mentioned (relative to the most mentioned entity), three tenths
-    how early it first appears, a fifth whether it is in the lead paragraph."""
-    if not entities:
-        return
-    most = max(e.count for e in entities)
-    for e in entities:
-        earliness = 1.0 - e.first_offset / max(text_length, 1)
-        in_lead = 1.0 if e.first_offset < first_paragraph_end else 0.0
-        e.salience = round(0.5 * e.count / most + 0.3 * earliness + 0.2 * in_lead, 4)
+    return list(groups.values())

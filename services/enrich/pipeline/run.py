@@ -1,5 +1,7 @@
-"""The pipeline: extract -> clean -> strip boilerplate -> detect language -> tag entities ->
-canonicalise -> stats.
+"""The pipeline, every step in the order it runs:
+
+extract -> clean -> strip boilerplate -> judge language -> tag entities -> trim mentions ->
+refine mentions -> propagate names -> canonicalise -> rank by salience -> stats.
 
 Pure: everything it needs (rules, aliases, the loaded model, the language detector) is passed
 in. `enrich_many` streams several documents' paragraphs through one `nlp.pipe`, which is how
@@ -15,12 +17,21 @@ from typing import Any
 from services.enrich.pipeline.boilerplate import RuleSet, Stripped, strip_boilerplate
 from services.enrich.pipeline.canonical import canonicalise
 from services.enrich.pipeline.clean import clean_text
-from services.enrich.pipeline.document import EnrichedDocument, Extracted, SubmittedDocument
-from services.enrich.pipeline.entities import tag_texts
+from services.enrich.pipeline.document import (
+    EnrichedDocument,
+    EntityGroup,
+    Extracted,
+    SubmittedDocument,
+)
+from services.enrich.pipeline.entities import RawMention, tag_texts
 from services.enrich.pipeline.extract import extract_html
 from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
+from services.enrich.pipeline.mention_rules import refine_mentions
+from services.enrich.pipeline.propagate import propagate
+from services.enrich.pipeline.salience import rank_by_salience
 from services.enrich.pipeline.stats import compute_stats
 from services.enrich.pipeline.textmap import TextMap
+from services.enrich.pipeline.trim import trim_mentions
 from shared.aliases import AliasTable
 
 
@@ -69,12 +80,30 @@ def enrich_many(
     return [_finish(p, found, config) for p, found in zip(prepared, mentions, strict=True)]
 
 
-def _finish(prepared: _Prepared, found: list[Any], config: PipelineConfig) -> EnrichedDocument:
+def resolve_entities(
+    found: list[RawMention],
+    *,
+    text: TextMap,
+    aliases: AliasTable,
+    given_names: frozenset[str] = frozenset(),
+    not_names: frozenset[str] = frozenset(),
+) -> list[EntityGroup]:
+    """From the model's mentions to the article's entities, most salient first."""
+    mentions = trim_mentions(found, not_names=not_names)
+    mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
+    mentions = propagate(mentions, text.text)
+    entities = canonicalise(mentions, text=text, aliases=aliases)
+    return rank_by_salience(entities, text.text)
+
+
+def _finish(
+    prepared: _Prepared, found: list[RawMention], config: PipelineConfig
+) -> EnrichedDocument:
     text = prepared.stripped.text
     entities = (
         []  # not English: no entity rule may tag it either
         if prepared.language.skip_entities_reason
-        else canonicalise(
+        else resolve_entities(
             found,
             text=text,
             aliases=config.aliases,
