@@ -270,3 +270,76 @@ class SourceOut(BaseModel):
 
 class SourcePage(BaseModel):
     items: list[SourceOut]
+
+
+# ---- webhooks -------------------------------------------------------------------------------
+
+
+class WebhookFilters(BaseModel):
+    """The feed's filters; a delivery is sent only for items that match all given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entity: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    entity_type: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]{2,16}$")] | None = None
+    source: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    language: LanguageTag | None = None
+    q: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl = Field(
+        description="Where deliveries are POSTed (public addresses only, unless the operator "
+        "set WIREFEED_WEBHOOK_ALLOW_PRIVATE)."
+    )
+    filters: WebhookFilters = Field(default_factory=WebhookFilters)
+    secret: (
+        Annotated[str, StringConstraints(pattern=r"^whsec_[A-Za-z0-9+/]{32,128}={0,2}$")] | None
+    ) = Field(
+        default=None,
+        description="A Standard Webhooks secret (whsec_ + base64 of 24-64 bytes); made for "
+        "you when left out.",
+    )
+    after: int | None = Field(
+        default=None,
+        ge=0,
+        description="Feed position to start after; default: the current end of the feed.",
+    )
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    filters: dict[str, Any]
+    active: bool
+    disabled_reason: str | None
+    last_position: int = Field(description="The last feed position delivered.")
+    failures: int = Field(description="Failed attempts in the current run of failures.")
+    failing_since: UtcDatetime | None
+    created_at: UtcDatetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="Verify deliveries with it; shown only once.")
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookOut]
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    position: int
+    message_id: str = Field(description="The webhook-id header: the same for every retry.")
+    attempt: int
+    ok: bool
+    status_code: int | None
+    error: str | None
+    attempted_at: UtcDatetime
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None

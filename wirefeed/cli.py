@@ -74,6 +74,33 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deliverer(args: argparse.Namespace) -> int:
+    """Webhook deliveries: a worker on the deliver queue plus the pump that feeds it."""
+    from services.deliver.tasks import create_deliver_app, start_pump
+
+    settings = get_settings()
+    app = create_deliver_app(settings)
+    start_pump(app, settings)
+    app.worker_main(
+        [
+            "worker",
+            "--queues",
+            settings.deliver_queue,
+            "--hostname",
+            f"deliver-{os.getpid()}@%h",
+            "--loglevel",
+            settings.log_level,
+            "--without-gossip",
+            "--without-mingle",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(args.concurrency),
+        ]
+    )
+    return 0
+
+
 def _ping_worker(args: argparse.Namespace) -> int:
     """Exit 0 if a worker on this host answers a control ping (a container health check)."""
     import socket
@@ -178,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve Prometheus metrics on this port (e.g. 9100); 0 (default) means off",
     )
     worker.set_defaults(run=_worker)
+
+    deliverer = commands.add_parser(
+        "deliverer", help="send webhook deliveries (a worker on the deliver queue)"
+    )
+    deliverer.add_argument("--concurrency", type=int, default=4, help="subscriptions at once")
+    deliverer.set_defaults(run=_deliverer)
 
     commands.add_parser("relay", help="re-send articles left pending or lost").set_defaults(
         run=_relay

@@ -10,6 +10,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from services.api.routes import router
 from services.api.stream import router as stream_router
+from services.api.webhooks import router as webhooks_router
 from shared.aliases import load_aliases
 from shared.db import get_read_engine
 from shared.health import health_router
@@ -32,6 +33,7 @@ def create_app() -> FastAPI:
     routes = APIRouter()
     routes.include_router(router)
     routes.include_router(stream_router)
+    routes.include_router(webhooks_router)
     mount_service(
         app, routes, role="read", service="api", health=health_router(engine=get_read_engine)
     )

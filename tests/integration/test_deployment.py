@@ -61,7 +61,14 @@ def test_compose_commands_start_against_real_services(backend: Backend, worker: 
     """`migrate` and the enrich health check, run as compose would run them."""
     env = backend_env(backend)
     for argv in (SERVICES["migrate"]["command"], ["ping-worker", "--any"]):
-        done = subprocess.run([sys.executable, "-m", "wirefeed.cli", *argv], cwd=REPO, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "wirefeed.cli", *argv],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, (argv, done.stdout, done.stderr)
     assert Path(REPO / "seeds").is_dir()

@@ -5,15 +5,31 @@ from __future__ import annotations
 from tests.support.stack import Stack
 
 ARTICLES = [
-    {"text": "Vladimir Putin met officials in Moscow on Monday.\nPutin said talks would go on.",
-     "source": "wire", "external_id": "r1", "published_at": "2025-06-01T10:00:00Z"},
-    {"text": "The U.S. and Britain issued a joint statement on trade.\n"
-             "Officials in Washington said more talks were planned.",
-     "source": "wire", "external_id": "r2", "published_at": "2025-06-02T10:00:00Z"},
-    {"text": "Shares in Toyota rose in Tokyo after the United States cut tariffs.",
-     "source": "markets", "external_id": "r3", "published_at": "2025-06-03T10:00:00Z"},
-    {"text": "In Kiev, residents cleared debris after overnight strikes.",
-     "source": "wire", "external_id": "r4", "published_at": "2025-06-04T10:00:00Z"},
+    {
+        "text": "Vladimir Putin met officials in Moscow on Monday.\nPutin said talks would go on.",
+        "source": "wire",
+        "external_id": "r1",
+        "published_at": "2025-06-01T10:00:00Z",
+    },
+    {
+        "text": "The U.S. and Britain issued a joint statement on trade.\n"
+        "Officials in Washington said more talks were planned.",
+        "source": "wire",
+        "external_id": "r2",
+        "published_at": "2025-06-02T10:00:00Z",
+    },
+    {
+        "text": "Shares in Toyota rose in Tokyo after the United States cut tariffs.",
+        "source": "markets",
+        "external_id": "r3",
+        "published_at": "2025-06-03T10:00:00Z",
+    },
+    {
+        "text": "In Kiev, residents cleared debris after overnight strikes.",
+        "source": "wire",
+        "external_id": "r4",
+        "published_at": "2025-06-04T10:00:00Z",
+    },
 ]
 
 
@@ -48,8 +64,9 @@ def test_other_filters_and_newest_first(stack: Stack) -> None:
     assert _ids(stack, source="markets") == [toyota]
     assert _ids(stack, status="enriched", source="wire") == [kyiv, usa, putin]
     assert _ids(stack, status="failed") == []
-    assert _ids(stack, published_from="2025-06-02T00:00:00Z",
-                published_to="2025-06-04T00:00:00Z") == [toyota, usa]
+    assert _ids(
+        stack, published_from="2025-06-02T00:00:00Z", published_to="2025-06-04T00:00:00Z"
+    ) == [toyota, usa]
     assert putin in _ids(stack, entity_type="PERSON")
     assert _ids(stack, entity="Putin", about=True) == [putin]
 
@@ -78,8 +95,9 @@ def test_entities_listing_counts_articles(stack: Stack) -> None:
     counts = [e["article_count"] for e in places]
     assert counts == sorted(counts, reverse=True)
     first = stack.api.get("/v1/entities", params={"type": "GPE", "limit": 2}).json()
-    second = stack.api.get("/v1/entities", params={"type": "GPE", "limit": 2,
-                                                   "cursor": first["next_cursor"]}).json()
+    second = stack.api.get(
+        "/v1/entities", params={"type": "GPE", "limit": 2, "cursor": first["next_cursor"]}
+    ).json()
     assert {e["id"] for e in first["items"]}.isdisjoint({e["id"] for e in second["items"]})
     person = stack.api.get("/v1/entities", params={"name": "Putin"}).json()["items"]
     assert [e["name"] for e in person] == ["Vladimir Putin"]

@@ -19,7 +19,14 @@ from shared import db
 from shared.settings import get_settings
 from tests.support.services import Backend
 
-TABLES = ("article_entity", "entity_alias", "entity", "article")
+TABLES = (
+    "webhook_delivery",
+    "webhook_subscription",
+    "article_entity",
+    "entity_alias",
+    "entity",
+    "article",
+)
 
 
 def clear_cached_settings() -> None:
