@@ -93,6 +93,7 @@ def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | 
         for name, argv in (
             ("worker", worker),
             ("relay", [*command, "relay"]),
+            ("deliverer", [*command, "deliverer", "--concurrency", "2"]),
             ("ingest", [*command, "serve", "ingest"]),
             ("api", [*command, "serve", "api"]),
         ):

@@ -14,6 +14,7 @@ from services.api.webhooks import router as webhooks_router
 from shared.aliases import load_aliases
 from shared.db import get_read_engine
 from shared.health import health_router
+from shared.openapi import documented_app
 from shared.service_app import mount_service
 from shared.settings import get_settings
 
@@ -24,10 +25,10 @@ def create_app() -> FastAPI:
         app.state.aliases = load_aliases(get_settings().aliases_path)
         yield
 
-    app = FastAPI(
+    app = documented_app(
         title="wirefeed API",
-        version="0.1.0",
-        description="Read enriched articles: filter by entity, follow the change feed.",
+        description="Read enriched articles: search, filter by entity, follow the change feed "
+        "(polling /v1/feed, Server-Sent Events on /v1/stream, or webhooks).",
         lifespan=lifespan,
     )
     routes = APIRouter()

@@ -14,6 +14,8 @@ from services.ingest.routes import router, store_and_queue
 from shared.celery_app import make_celery
 from shared.db import get_engine
 from shared.health import health_router
+from shared.openapi import documented_app
+from shared.schemas import ArticleIn
 from shared.service_app import mount_service
 from shared.settings import get_settings
 
@@ -32,10 +34,10 @@ def create_app() -> FastAPI:
         await app.state.batcher.stop()
         app.state.celery.close()
 
-    app = FastAPI(
+    app = documented_app(
         title="wirefeed ingest",
-        version="0.1.0",
         description="Submit raw articles (text or HTML, singly or in batches) for enrichment.",
+        extra_models=(ArticleIn,),
         lifespan=lifespan,
     )
 

@@ -26,6 +26,7 @@ from services.ingest.fetch import FetchError, article_from_url
 from services.ingest.queue import enqueue_articles
 from services.ingest.store import Stored, store_articles
 from shared.db import get_engine
+from shared.errors import ErrorOut
 from shared.metrics import record_ingest
 from shared.schemas import ArticleIn, BatchItemResult, BatchResult, IngestResult
 from shared.settings import Settings, get_settings
@@ -49,10 +50,39 @@ def get_batcher(request: Request) -> IngestBatcher:
 BatcherDep = Annotated[IngestBatcher, Depends(get_batcher)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
+_EXAMPLES = {
+    "text": {
+        "summary": "Plain text",
+        "value": {
+            "text": "Vladimir Putin spoke to Donald Trump.\nRead also| Other story",
+            "source": "demo",
+            "external_id": "demo-1",
+            "published_at": "2025-06-04T12:00:00Z",
+        },
+    },
+    "html": {
+        "summary": "An HTML page",
+        "value": {
+            "html": "<html><body><article><p>Officials in Lisbon said...</p></article></body>"
+            "</html>",
+            "url": "https://news.example/lisbon",
+            "source": "news.example",
+        },
+    },
+    "url": {
+        "summary": "Only a URL: the service fetches the page",
+        "value": {"url": "https://news.example/lisbon", "source": "news.example"},
+    },
+}
 _ARTICLE_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ArticleIn"}}},
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ArticleIn"},
+                "examples": _EXAMPLES,
+            }
+        },
     }
 }
 _BATCH_BODY = {
@@ -62,15 +92,28 @@ _BATCH_BODY = {
             "application/json": {
                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ArticleIn"}}
             },
-            "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/x-ndjson": {
+                "schema": {"type": "string", "description": "One ArticleIn JSON object a line"},
+                "example": '{"text": "First story...", "source": "demo"}\n'
+                '{"text": "Second story...", "source": "demo"}\n',
+            },
         },
     }
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    408: {"description": "The body did not arrive in time", "model": ErrorOut},
+    413: {"description": "Body larger than the configured limit", "model": ErrorOut},
+    415: {"description": "Unsupported content type", "model": ErrorOut},
+    422: {"description": "Invalid article: the message names the field", "model": ErrorOut},
+}
+_ARTICLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Stored and queued for enrichment (or a duplicate of a stored one)"},
+    **_ERRORS,
+}
+_BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Every item stored and queued (or a duplicate)"},
     207: {"description": "Some items were rejected; each item says why", "model": BatchResult},
-    413: {"description": "Body larger than the configured limit"},
-    415: {"description": "Unsupported content type"},
-    422: {"description": "Invalid article: the message names the field"},
+    **_ERRORS,
 }
 
 
@@ -97,7 +140,7 @@ def store_and_queue(items: list[ArticleIn], *, engine: Engine, celery: Celery) -
     status_code=status.HTTP_202_ACCEPTED,
     response_model=IngestResult,
     openapi_extra=_ARTICLE_BODY,
-    responses=_ERRORS,
+    responses=_ARTICLE_RESPONSES,
     summary="Submit one article (text or HTML)",
 )
 async def post_article(
@@ -152,7 +195,7 @@ def _check_article_size(item: ArticleIn, settings: Settings) -> None:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=BatchResult,
     openapi_extra=_BATCH_BODY,
-    responses=_ERRORS,
+    responses=_BATCH_RESPONSES,
     summary="Submit many articles as a JSON array or NDJSON; one result per item",
 )
 async def post_batch(
