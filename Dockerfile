@@ -8,17 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall spaCy and its model.
-COPY pyproject.toml README.md ./
-RUN mkdir -p services shared wirefeed \
-    && touch services/__init__.py shared/__init__.py wirefeed/__init__.py \
-    && pip install . \
-    && pip uninstall -y wirefeed
+# Dependencies first, so a code change does not reinstall spaCy and its model: exactly the
+# locked runtime set, each download checked against its sha256.
+COPY requirements-lock.txt ./
+RUN pip install --require-hashes -r requirements-lock.txt
 
 COPY services ./services
 COPY shared ./shared
 COPY wirefeed ./wirefeed
 COPY seeds ./seeds
+COPY pyproject.toml README.md ./
 RUN pip install --no-deps . \
     && useradd --system --uid 10001 --home-dir /app wirefeed \
     && mkdir -p /app/var && chown wirefeed /app/var

@@ -3,13 +3,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every package pinned with its sha256: the runtime set (the Docker image) and runtime + dev.
+LOCK := requirements-lock.txt
+DEV_LOCK := requirements-dev-lock.txt
+LINTED := services shared wirefeed tests bench eval
+COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet
 
-.PHONY: up test lint bench install clean
+.PHONY: up test lint lock bench install clean
 
-$(STAMP): pyproject.toml
+# pip verifies every download against the lock's hashes, then installs wirefeed itself on top.
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,8 +27,17 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check services shared wirefeed tests bench eval
-	$(BIN)/ruff format --check services shared wirefeed tests bench eval
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/mypy
+
+# After changing pyproject.toml's dependencies: resolve again and re-hash both lock files (the
+# runtime one constrained by the dev one, so the two never disagree), then reinstall.
+lock: $(STAMP)
+	$(COMPILE) --extra dev -o $(DEV_LOCK)
+	$(COMPILE) --constraint $(DEV_LOCK) -o $(LOCK)
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	touch $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run_all

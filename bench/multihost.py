@@ -25,7 +25,7 @@ import httpx
 import orjson
 from sqlalchemy import create_engine, text
 
-from bench import series
+from bench import machine, series
 from bench.backend import LOG_DIR
 from bench.corpus import BenchArticle, build_corpus
 from bench.ingest_load import UNLIMITED
@@ -89,6 +89,7 @@ def run(*, articles: int = 80, repeats: int = 2) -> dict[int, list[float]]:
     reason = netns.unavailable_reason() or hosts.unavailable_reason()
     if reason is not None:
         raise SystemExit(f"[multihost] cannot make hosts here: {reason}")
+    started = machine.describe()
     corpus = build_corpus(articles)
     words = sum(a.words for a in corpus)
     print(f"[multihost] corpus: {len(corpus)} articles, {words} words; repeats {repeats}")
@@ -125,6 +126,7 @@ def run(*, articles: int = 80, repeats: int = 2) -> dict[int, list[float]]:
         articles=len(corpus),
         words=words,
         ratio_2_over_1=[r2 / r1 for r2, r1 in zip(rates[2], rates[1], strict=True)],
+        started=started,
     )
     return rates
 

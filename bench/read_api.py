@@ -27,7 +27,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from bench import bulk_load, series
+from bench import bulk_load, machine, series
 from bench.backend import BenchBackend
 from bench.ingest_load import UNLIMITED, start_bare
 from bench.loadgen import get_loop
@@ -187,6 +187,7 @@ def run(
     url: str = bulk_load.DEFAULT_URL,
     label: str = "",
 ) -> tuple[list[Figure], list[str]]:
+    started = machine.describe()
     if bulk_load.loaded_count(url) != articles:
         bulk_load.load(url, articles)
     print(f"[read] {articles:,} articles; {bulk_load.database_size(url)}")
@@ -233,6 +234,7 @@ def run(
         articles=articles,
         size=bulk_load.database_size(url),
         bare_p99=bare_p99,
+        started=started,
     )
     figures = []
     for name, values in results.items():

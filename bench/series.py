@@ -20,13 +20,23 @@ from bench import machine
 FIGURES_DIR = Path(__file__).parent / "figures"
 
 
-def record(name: str, series: dict[str, list[dict[str, Any]]], **about: Any) -> Path:
-    """Write bench/figures/<name>.json; returns its path."""
+def record(
+    name: str,
+    series: dict[str, list[dict[str, Any]]],
+    *,
+    started: dict[str, str] | None = None,
+    **about: Any,
+) -> Path:
+    """Write bench/figures/<name>.json; returns its path. `started`: machine.describe() taken
+    when the bench began (its load average is the one at the start)."""
     FIGURES_DIR.mkdir(exist_ok=True)
     path = FIGURES_DIR / f"{name}.json"
     document = {
         "name": name,
-        "machine": machine.describe(),
+        "machine": {
+            **(started or machine.describe()),
+            "load average at end": machine.load_average(),
+        },
         "command": " ".join(["python", *sys.orig_argv[1:]]),
         **about,
         "series": series,

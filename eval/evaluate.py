@@ -2,6 +2,8 @@
 
 Prints everything in one run and writes the same figures to eval/RESULTS.md.
 Options: --errors lists every entity false positive / negative; --no-write leaves RESULTS.md alone.
+`--set conll` scores the entity steps on CoNLL-2003 (eval/conll.py; eng.testa by default, another
+file in the same format with --conll-file) and writes eval/RESULTS-conll.md.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import sys
 from pathlib import Path
 
 from eval.bench import DetectorCost, Throughput, measure_language_detector, measure_throughput
+from eval.conll import CONLL_DIR, evaluate_conll, read_conll, render_conll
 from eval.devset import SCORED_LABELS, load_devset
 from eval.scoring import EntityScore
 from eval.systems import DevsetReport, evaluate_devset, submitted
@@ -90,12 +93,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     parser.add_argument(
         "--set",
-        choices=["devset", "heldout"],
+        choices=["devset", "heldout", "conll"],
         default="devset",
         help="devset: the set rules were tuned on; heldout: articles written and labelled apart, "
-        "never used for tuning (results in eval/RESULTS-heldout.md)",
+        "never used for tuning (results in eval/RESULTS-heldout.md); conll: CoNLL-2003 "
+        "development split, entities only (eval/RESULTS-conll.md)",
+    )
+    parser.add_argument(
+        "--conll-file",
+        type=Path,
+        default=CONLL_DIR / "eng.testa",
+        help="CoNLL-2003 file to score with --set conll (default: eng.testa from eval.realdata)",
     )
     args = parser.parse_args(argv)
+    if args.set == "conll":
+        return _conll_main(args)
 
     import spacy
 
@@ -126,6 +138,31 @@ def main(argv: list[str] | None = None) -> int:
             RESULTS_PATH if args.set == "devset" else RESULTS_PATH.with_name("RESULTS-heldout.md")
         )
         path.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _conll_main(args: argparse.Namespace) -> int:
+    import spacy
+
+    settings = Settings()
+    if not args.conll_file.exists():
+        sys.exit(f"{args.conll_file} not found: build it with `python -m eval.realdata`")
+    config = load_pipeline_config(settings)
+    bare_nlp = spacy.load(settings.spacy_model)
+    report = evaluate_conll(read_conll(args.conll_file), config, bare_nlp)
+    command = ".venv/bin/python -m eval.evaluate --set conll"
+    if args.conll_file != CONLL_DIR / "eng.testa":
+        command += f" --conll-file {args.conll_file}"
+    text = render_conll(
+        report, split=args.conll_file.name, model=settings.spacy_model, command=command
+    )
+    sys.stdout.write(text)
+    if args.errors:
+        for system, score in (("wirefeed", report.wirefeed_prose), ("bare", report.bare_prose)):
+            for doc_id, kind, label, surface in score.errors:
+                print(f"{system}\t{doc_id}\t{kind}\t{label}\t{surface}")
+    if not args.no_write and args.conll_file == CONLL_DIR / "eng.testa":
+        RESULTS_PATH.with_name("RESULTS-conll.md").write_text(text, encoding="utf-8")
     return 0
 
 

@@ -8,16 +8,14 @@ reads then writes would fail with "database is locked" instead of waiting its tu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from fastapi import Depends, Request
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
-
-from shared.settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -83,31 +81,11 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-@lru_cache
-def get_engine() -> Engine:
-    return make_engine(get_settings().effective_database_url)
-
-
-@lru_cache
-def get_read_engine() -> Engine:
-    return make_engine(get_settings().effective_database_url, read_only=True)
-
-
-def dispose_engine(*, close: bool = False) -> None:
-    """Drop pooled connections. After a fork (the default) they belong to the parent, so they
-    are only forgotten, not closed; `close=True` closes them, for a process shutting down."""
-    for factory in (get_engine, get_read_engine):
-        if factory.cache_info().currsize:
-            factory().dispose(close=close)
-
-
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency for the write side: one session per request."""
-    with Session(get_engine()) as session:
+def request_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request, on the engine its app was built with
+    (`app.state.engine`, set by the app factory)."""
+    with Session(request.app.state.engine) as session:
         yield session
 
 
-def get_read_session() -> Iterator[Session]:
-    """FastAPI dependency for the read API."""
-    with Session(get_read_engine()) as session:
-        yield session
+SessionDep = Annotated[Session, Depends(request_session)]

@@ -44,6 +44,7 @@ ARTICLES_REJECTED = Counter(
 
 
 def record_ingest(*, accepted: int = 0, duplicates: int = 0, rejected: int = 0) -> None:
+    """Called by the ingest service only (services/ingest/service.py), once per submission."""
     ARTICLES_INGESTED.inc(accepted)
     ARTICLES_DUPLICATE.inc(duplicates)
     ARTICLES_REJECTED.inc(rejected)
@@ -101,5 +102,3 @@ class MetricsMiddleware:
                 HTTP_LATENCY.labels(self.service, method, route).observe(
                     time.perf_counter() - start
                 )
-                if self.service == "ingest" and route == "/v1/articles" and 400 <= status < 500:
-                    ARTICLES_REJECTED.inc()

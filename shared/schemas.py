@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -16,6 +17,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from shared.models import ArticleStatus
 
 
 def _no_nul(value: str) -> str:
@@ -94,7 +97,7 @@ class ArticleIn(BaseModel):
 
 class IngestResult(BaseModel):
     id: int
-    status: str
+    status: ArticleStatus
     duplicate: bool = False
 
 
@@ -111,6 +114,18 @@ class BatchResult(BaseModel):
     duplicates: int
     rejected: int
     items: list[BatchItemResult]
+
+    @classmethod
+    def of(cls, items: list[BatchItemResult]) -> BatchResult:
+        """The items with their totals, counted once."""
+        stored = [r.result for r in items if r.ok and r.result is not None]
+        duplicates = sum(1 for r in stored if r.duplicate)
+        return cls(
+            accepted=len(stored) - duplicates,
+            duplicates=duplicates,
+            rejected=sum(1 for r in items if not r.ok),
+            items=items,
+        )
 
 
 # ---- read side ----------------------------------------------------------------------------
@@ -150,9 +165,42 @@ class CreditOut(BaseModel):
     raw_end: int
 
 
+class Enrichment(BaseModel):
+    """What the pipeline produced for one article, as stored in `article.enrichment` (JSON):
+    written by services/enrich/store.py, read by the API's routes and queries. The cleaned text
+    has a column of its own (`article.clean_text`)."""
+
+    language: str | None = None
+    language_confidence: float | None = None
+    entities_skipped_reason: str | None = None
+    metadata: dict[str, Any] = {}
+    removals: list[RemovalOut] = []
+    credits: list[CreditOut] = []
+    entities: list[ArticleEntityOut] = []
+    stats: dict[str, Any] = {}
+    source_text: str | None = Field(
+        default=None, description="For HTML only: the extracted text raw offsets point into."
+    )
+
+
+def stored_field(name: str) -> str:
+    """The JSON key of an `Enrichment` or entity field, for SQL that reads the stored JSON: a
+    renamed field fails here, at import, instead of in a query."""
+    if name not in Enrichment.model_fields and name not in ArticleEntityOut.model_fields:
+        raise KeyError(f"no stored enrichment field {name!r}")
+    return name
+
+
+def entities_without_mentions(stored: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored entities as lists show them: everything but their mentions (the bulk of the JSON).
+    The feed's PostgreSQL query does the same in SQL (services/api/queries.py)."""
+    mentions = stored_field("mentions")
+    return [{**entity, mentions: []} for entity in stored]
+
+
 class ArticleSummary(BaseModel):
     id: int
-    status: Literal["pending", "queued", "enriched", "failed"]
+    status: ArticleStatus
     source: str | None
     external_id: str | None
     title: str | None

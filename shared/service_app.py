@@ -1,21 +1,23 @@
-"""What both HTTP services mount the same way: guarded /v1 routes, metrics, probes, headers."""
+"""What both HTTP services mount the same way: guarded /v1 routes, metrics, probes, headers, and
+the one handler that answers domain errors (`Rejected`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
 from shared.auth import Kind, access_guard
-from shared.errors import ERROR_RESPONSES
+from shared.errors import ERROR_RESPONSES, Rejected, answer_rejected
 from shared.metrics import MetricsMiddleware, metrics_router
 from shared.query_guard import no_nul_in_query
 from shared.security_headers import SecurityHeadersMiddleware
-from shared.settings import get_settings
+from shared.settings import Settings
 
 
 def mount_service(
     app: FastAPI,
     routes: APIRouter,
     *,
+    settings: Settings,
     role: Kind,
     service: str,
     health: APIRouter,
@@ -23,9 +25,10 @@ def mount_service(
     # Every /v1 route needs a key of `role` once keys are configured; probes and /docs stay open.
     app.include_router(
         routes,
-        dependencies=[Depends(access_guard(role, get_settings())), Depends(no_nul_in_query)],
+        dependencies=[Depends(access_guard(role, settings)), Depends(no_nul_in_query)],
         responses=ERROR_RESPONSES,
     )
+    app.add_exception_handler(Rejected, answer_rejected)
     app.include_router(metrics_router())
     app.add_middleware(MetricsMiddleware, service=service)
     app.include_router(health)

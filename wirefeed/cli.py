@@ -21,10 +21,10 @@ def _serve(args: argparse.Namespace) -> int:
         host, port, factory = (
             settings.ingest_host,
             settings.ingest_port,
-            "services.ingest.app:create_app",
+            "wirefeed.apps:ingest_app",
         )
     else:
-        host, port, factory = settings.api_host, settings.api_port, "services.api.app:create_app"
+        host, port, factory = settings.api_host, settings.api_port, "wirefeed.apps:api_app"
     uvicorn.run(
         factory,
         factory=True,
@@ -51,7 +51,7 @@ def _worker(args: argparse.Namespace) -> int:
             broker_url=get_settings().broker_url,
             queue=get_settings().task_queue,
         )
-    from services.enrich.worker import create_worker_app
+    from wirefeed.apps import worker_app
 
     argv = [
         "worker",
@@ -70,7 +70,7 @@ def _worker(args: argparse.Namespace) -> int:
         argv += ["--concurrency", str(args.concurrency)]
     if args.max_tasks_per_child:
         argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
-    create_worker_app().worker_main(argv)
+    worker_app().worker_main(argv)
     return 0
 
 
@@ -122,12 +122,14 @@ def _ping_worker(args: argparse.Namespace) -> int:
 def _relay(_: argparse.Namespace) -> int:
     from services.ingest.relay import run_relay
     from shared.celery_app import make_celery
-    from shared.db import get_engine
+    from shared.db import make_engine
 
     settings = get_settings()
     with contextlib.suppress(KeyboardInterrupt):
         run_relay(
-            engine=get_engine(), celery=make_celery(settings, producer=True), settings=settings
+            engine=make_engine(settings.effective_database_url),
+            celery=make_celery(settings, producer=True),
+            settings=settings,
         )
     return 0
 

@@ -6,7 +6,9 @@ import base64
 import binascii
 
 import orjson
-from fastapi import HTTPException, status
+from fastapi import status
+
+from shared.errors import Rejected
 
 # Ids and counts are 32-bit integers in the store; anything larger cannot come from us and would
 # overflow the database driver (a 500), so it is refused as an invalid cursor.
@@ -31,8 +33,9 @@ def decode_cursor(cursor: str, *, arity: int) -> list[int | float]:
             for v in values
         )
     ):
-        raise HTTPException(
+        raise Rejected(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "invalid cursor: pass back the next_cursor value of a previous page unchanged",
+            "cursor",
         )
     return values

@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from services.api.search import Search
 from shared.aliases import AliasTable, alias_key
-from shared.models import Article, ArticleEntity, Entity, EntityAlias
+from shared.models import Article, ArticleEntity, ArticleStatus, Entity, EntityAlias
+from shared.schemas import entities_without_mentions, stored_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,7 @@ class ArticleFilter:
     entity_type: str | None = None
     min_salience: float | None = None
     source: str | None = None
-    status: str | None = None
+    status: ArticleStatus | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
     language: str | None = None
@@ -146,10 +147,11 @@ def _apply_filters(
 
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
-# PostgreSQL drops them before sending the row; elsewhere they are dropped here.
+# PostgreSQL drops them before sending the row; elsewhere `entities_without_mentions` does.
 _PG_FEED_ENTITIES = literal_column(
-    "(SELECT coalesce(jsonb_agg(e - 'mentions' ORDER BY i), '[]'::jsonb) "
-    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i))",
+    f"(SELECT coalesce(jsonb_agg(e - '{stored_field('mentions')}' ORDER BY i), '[]'::jsonb) "
+    f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
+    "WITH ORDINALITY AS t(e, i))",
     JSONB,
 )
 
@@ -185,8 +187,9 @@ def feed_page(
     rows = session.exec(query).all()
     if postgres:
         return [(article, entities or []) for article, entities in rows]
+    entities = stored_field("entities")
     return [
-        (article, [{**e, "mentions": []} for e in (article.enrichment or {}).get("entities", [])])
+        (article, entities_without_mentions((article.enrichment or {}).get(entities, [])))
         for article, _ in rows
     ]
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
-from sqlmodel import Session
 
 from services.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from services.api.params import (
@@ -38,7 +37,7 @@ from services.api.records import (
     summary_dict,
 )
 from shared.aliases import AliasTable
-from shared.db import get_read_session
+from shared.db import SessionDep
 from shared.models import Entity
 from shared.schemas import (
     ArticleDetail,
@@ -55,7 +54,6 @@ from shared.schemas import (
 # everything as if it had matched).
 router = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query)])
 
-SessionDep = Annotated[Session, Depends(get_read_session)]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 TypeParam = Annotated[
     EntityLabel | None, Query(description="Entity label, any case: PERSON, person, ORG, GPE...")

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import anyio
 import orjson
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
@@ -21,7 +22,6 @@ from services.api.params import reject_unknown_query
 from services.api.queries import ArticleFilter, feed_page
 from services.api.routes import AliasesDep, FeedFiltersDep, feed_items
 from shared.aliases import AliasTable
-from shared.db import get_read_engine
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query)])
 
@@ -43,8 +43,11 @@ def _start(after: str | None, last_event_id: str | None) -> int:
     return int(chosen)
 
 
-def _next_page(after: int, filters: ArticleFilter, aliases: AliasTable) -> list[dict[str, Any]]:
-    with Session(get_read_engine()) as session:
+def _next_page(
+    engine: Engine, after: int, filters: ArticleFilter, aliases: AliasTable
+) -> list[dict[str, Any]]:
+    # A short session per poll: a stream may stay open for hours and must not hold one.
+    with Session(engine) as session:
         rows = feed_page(session, after=after, limit=PAGE, filters=filters, aliases=aliases)
         return feed_items(rows)
 
@@ -53,8 +56,9 @@ async def _events(
     request: Request, after: int, filters: ArticleFilter, aliases: AliasTable
 ) -> AsyncIterator[ServerSentEvent]:
     position = after
+    engine: Engine = request.app.state.engine
     while not await request.is_disconnected():
-        items = await anyio.to_thread.run_sync(_next_page, position, filters, aliases)
+        items = await anyio.to_thread.run_sync(_next_page, engine, position, filters, aliases)
         for item in items:
             position = item["seq"]
             yield ServerSentEvent(

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from services.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from services.api.params import reject_unknown_query
-from shared.db import get_session
 from shared.models import Article, WebhookDelivery, WebhookSubscription
 from shared.schemas import (
     DeliveryOut,
@@ -23,12 +23,25 @@ from shared.schemas import (
     WebhookOut,
     WebhookPage,
 )
-from shared.settings import Settings, get_settings
+from shared.settings import Settings
 from shared.ssrf import UnsafeUrl, resolve_target
 
 router = APIRouter(prefix="/v1/webhooks", dependencies=[Depends(reject_unknown_query)])
-WriteSession = Annotated[Session, Depends(get_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    """Subscriptions are written: the app's writable engine, not its read-only one."""
+    with Session(request.app.state.write_engine) as session:
+        yield session
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+WriteSession = Annotated[Session, Depends(write_session)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 WebhookId = Annotated[int, Path(ge=1, le=MAX_ID, description="A subscription id")]
 
 

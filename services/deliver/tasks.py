@@ -11,13 +11,14 @@ from typing import Any
 
 import redis
 from celery import Celery, signals
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from services.deliver.sender import Sender
 from services.deliver.store import deliver_backlog, subscriptions_behind
 from shared.aliases import load_aliases
 from shared.celery_app import make_celery
-from shared.db import dispose_engine, get_engine
+from shared.db import make_engine
 from shared.settings import Settings, get_settings
 
 log = logging.getLogger("wirefeed.deliver")
@@ -27,8 +28,16 @@ _QUEUED = "wirefeed:webhook:queued:{}"
 
 
 class _Runtime:
+    """Per process: made on first use, dropped in each forked child."""
+
     sender: Sender | None = None
     broker: redis.Redis | None = None
+    engine: Engine | None = None
+
+    def database(self, settings: Settings) -> Engine:
+        if self.engine is None:
+            self.engine = make_engine(settings.effective_database_url)
+        return self.engine
 
 
 runtime = _Runtime()
@@ -58,7 +67,7 @@ def create_deliver_app(settings: Settings | None = None) -> Celery:
             if runtime.sender is None:
                 runtime.sender = Sender(settings)
             return deliver_backlog(
-                engine=get_engine(),
+                engine=runtime.database(settings),
                 subscription_id=subscription_id,
                 sender=runtime.sender,
                 settings=settings,
@@ -72,7 +81,7 @@ def create_deliver_app(settings: Settings | None = None) -> Celery:
 
 def pump_once(app: Celery, settings: Settings) -> int:
     """Queue a delivery task for each subscription that is behind (at most one waiting each)."""
-    with Session(get_engine()) as session:
+    with Session(runtime.database(settings)) as session:
         behind = subscriptions_behind(session)
     broker = _broker(settings)
     sent = 0
@@ -99,5 +108,5 @@ def start_pump(app: Celery, settings: Settings) -> threading.Event:
 
 @signals.worker_process_init.connect
 def _fresh_connections_in_child(**_: Any) -> None:
-    dispose_engine()
+    runtime.engine = None  # never share a pool across a fork
     runtime.broker = None

@@ -14,6 +14,8 @@ from shared.settings import Settings
 
 PACKAGED_RULES = Path(__file__).parent / "pipeline" / "data" / "boilerplate_rules.json"
 PACKAGED_GIVEN_NAMES = Path(__file__).parent / "pipeline" / "data" / "given_names.txt"
+# Generated from maintained packages by `python -m eval.build_given_names`.
+PACKAGED_MORE_GIVEN_NAMES = Path(__file__).parent / "pipeline" / "data" / "given_names_more.txt"
 PACKAGED_NOT_NAMES = Path(__file__).parent / "pipeline" / "data" / "not_names.txt"
 # Components NER does not need: en_core_web_sm's NER carries its own token-to-vector layer.
 NER_ONLY_EXCLUDE = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
@@ -42,6 +44,7 @@ def load_pipeline_config(settings: Settings) -> PipelineConfig:
         aliases=load_aliases(settings.aliases_path),
         nlp=load_model(settings.spacy_model),
         language_detector=load_language_detector(),
-        given_names=load_word_list(PACKAGED_GIVEN_NAMES),
+        given_names=load_word_list(PACKAGED_GIVEN_NAMES)
+        | load_word_list(PACKAGED_MORE_GIVEN_NAMES),
         not_names=load_word_list(PACKAGED_NOT_NAMES),
     )

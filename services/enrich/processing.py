@@ -59,7 +59,7 @@ def process_article(
         return Outcome.failed
     # One line per delivery, so a redelivered task shows up as a second "started" for the id.
     log.info("enrich attempt started", extra={"article_id": article_id, "attempt": claim.attempts})
-    if after_claim is not None:  # fault-injection hook (tests only; see worker.fault_hooks)
+    if after_claim is not None:  # fault-injection hook (tests only; see wirefeed/testing.py)
         after_claim(claim)
 
     document = SubmittedDocument(

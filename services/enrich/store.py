@@ -28,6 +28,7 @@ from shared.models import (
     FeedCounter,
     utcnow,
 )
+from shared.schemas import Enrichment
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ class Claim:
     """What a task needs to know to run the pipeline (no ORM objects leave the session)."""
 
     article_id: int
-    status: str
+    status: ArticleStatus
     attempts: int
     content_type: str
     raw: str
@@ -60,7 +61,7 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
         return None
     claim = Claim(
         article_id=article_id,
-        status=article.status,
+        status=ArticleStatus(article.status),
         attempts=article.attempts + (0 if article.status in _FINAL else 1),
         content_type=article.content_type,
         raw=article.raw,
@@ -124,7 +125,7 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
     article.error = None
     article.clean_text = enriched.clean_text
     article.detected_language = enriched.language
-    article.enrichment = _enrichment_json(enriched, entity_ids)
+    article.enrichment = _enrichment(enriched, entity_ids).model_dump(mode="json")
     article.feed_seq = seq
     article.enriched_at = now
     article.updated_at = now
@@ -133,12 +134,14 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
     return seq
 
 
-def _enrichment_json(enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]) -> dict:  # type: ignore[type-arg]
+def _enrichment(enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]) -> Enrichment:
+    """The stored record: everything but the clean text (a column of its own), each entity with
+    its id in the entity table."""
     data = enriched.to_dict(include_source_text=enriched.source_text != "")
     data.pop("clean_text")
     for entity in data["entities"]:
         entity["id"] = entity_ids[(alias_key(entity["name"]), entity["label"])]
-    return data
+    return Enrichment.model_validate(data)
 
 
 def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple[str, str], int]:

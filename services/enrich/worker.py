@@ -7,8 +7,6 @@ each child drops any database connections it inherited.
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,52 +18,40 @@ from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.processing import process_article
 from services.enrich.store import Claim
 from shared.celery_app import ENRICH_TASK, make_celery
-from shared.db import dispose_engine, get_engine
-from shared.settings import Settings, get_settings
+from shared.db import make_engine
+from shared.settings import Settings
 
 log = logging.getLogger("wirefeed.worker")
 
-
-class _Runtime:
-    """What the task needs at run time, filled once per worker (before the fork)."""
-
-    config: PipelineConfig | None = None
-
-    def pipeline(self, settings: Settings) -> PipelineConfig:
-        if self.config is None:
-            self.config = load_pipeline_config(settings)
-        return self.config
+# One short article through the whole pipeline before the fork: the model's first call allocates
+# and caches, and done here it is shared copy-on-write instead of paid by each child's first task.
+_WARM_UP = SubmittedDocument(
+    text="Officials in Berlin said on Monday that Angela Merkel met executives from Siemens.\n"
+    "Read also| An unrelated headline"
+)
 
 
-runtime = _Runtime()
+class _Pipeline:
+    """The pipeline configuration, loaded once per worker (before the fork)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._config: PipelineConfig | None = None
+
+    def __call__(self) -> PipelineConfig:
+        if self._config is None:
+            self._config = load_pipeline_config(self._settings)
+        return self._config
 
 
-def fault_hooks(settings: Settings) -> Callable[[Claim], None] | None:
-    """Fault injection for the reliability tests; None (no hook at all) unless a WIREFEED_TEST_*
-    setting asks for one."""
-    if not settings.test_crash_marker and not settings.test_task_delay:
-        return None
-    log.warning(
-        "TEST HOOKS ACTIVE: never run this in production",
-        extra={"crash_marker": settings.test_crash_marker, "task_delay": settings.test_task_delay},
-    )
-
-    def hook(claim: Claim) -> None:
-        if settings.test_crash_marker and settings.test_crash_marker in claim.raw:
-            log.warning(
-                "test hook: killing this worker process", extra={"article_id": claim.article_id}
-            )
-            os._exit(70)  # like an OOM kill or a segfault in native code: no clean-up at all
-        if settings.test_task_delay:
-            time.sleep(settings.test_task_delay)
-
-    return hook
-
-
-def create_worker_app(settings: Settings | None = None) -> Celery:
-    settings = settings or get_settings()
+def create_worker_app(
+    settings: Settings, *, after_claim: Callable[[Claim], None] | None = None
+) -> Celery:
+    """The worker's Celery app with its own engine and pipeline. `after_claim` is a test-only
+    fault-injection hook (see wirefeed/testing.py)."""
     app = make_celery(settings)
-    after_claim = fault_hooks(settings)
+    engine = make_engine(settings.effective_database_url)
+    pipeline = _Pipeline(settings)
 
     @app.task(
         name=ENRICH_TASK,
@@ -78,8 +64,8 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
         try:
             outcome = process_article(
                 article_id=article_id,
-                engine=get_engine(),
-                config=runtime.pipeline(settings),
+                engine=engine,
+                config=pipeline(),
                 max_attempts=settings.task_max_attempts,
                 retries=self.request.retries,
                 after_claim=after_claim,
@@ -101,22 +87,14 @@ def create_worker_app(settings: Settings | None = None) -> Celery:
             raise self.retry(exc=exc, countdown=countdown) from exc
         return outcome.value
 
+    def load_model_before_fork(**_: Any) -> None:
+        enrich(_WARM_UP, pipeline())
+
+    def fresh_connections_in_child(**_: Any) -> None:
+        # Pooled connections inherited from the parent belong to it: forget, do not close, them.
+        engine.dispose(close=False)
+
+    # Held strongly (weak=False): the handlers live as long as the app they were made for.
+    signals.worker_init.connect(load_model_before_fork, weak=False)
+    signals.worker_process_init.connect(fresh_connections_in_child, weak=False)
     return app
-
-
-# One short article through the whole pipeline before the fork: the model's first call allocates
-# and caches, and done here it is shared copy-on-write instead of paid by each child's first task.
-_WARM_UP = SubmittedDocument(
-    text="Officials in Berlin said on Monday that Angela Merkel met executives from Siemens.\n"
-    "Read also| An unrelated headline"
-)
-
-
-@signals.worker_init.connect
-def _load_model_before_fork(**_: Any) -> None:
-    enrich(_WARM_UP, runtime.pipeline(get_settings()))
-
-
-@signals.worker_process_init.connect
-def _fresh_connections_in_child(**_: Any) -> None:
-    dispose_engine()

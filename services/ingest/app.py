@@ -4,35 +4,40 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
 
 from fastapi import FastAPI
+from sqlalchemy.engine import Engine
 
-from services.ingest.batcher import IngestBatcher
 from services.ingest.fetch import UrlFetcher
-from services.ingest.routes import router, store_and_queue
+from services.ingest.routes import router
+from services.ingest.service import IngestService
 from shared.celery_app import make_celery
-from shared.db import get_engine
+from shared.db import make_engine
 from shared.health import health_router
 from shared.openapi import documented_app
 from shared.schemas import ArticleIn
 from shared.service_app import mount_service
-from shared.settings import get_settings
+from shared.settings import Settings
 
 
-def create_app() -> FastAPI:
+def create_ingest_app(settings: Settings, *, allow_loopback_fetch: bool = False) -> FastAPI:
+    """The app with its own engine, broker client, URL fetcher and ingest service.
+    `allow_loopback_fetch` is for tests only (their page server listens on 127.0.0.1)."""
+    engine = make_engine(settings.effective_database_url)
+    celery = make_celery(settings, producer=True)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.celery = make_celery(get_settings(), producer=True)
-        app.state.batcher = IngestBatcher(
-            partial(store_and_queue, engine=get_engine(), celery=app.state.celery)
-        )
-        app.state.batcher.start()
-        app.state.fetcher = UrlFetcher(get_settings())  # one HTTP client for the process
+        # One HTTP client for the process, made here so a closed one is never reused.
+        fetcher = UrlFetcher(settings, allow_loopback=allow_loopback_fetch)
+        service = IngestService(settings=settings, engine=engine, celery=celery, fetcher=fetcher)
+        app.state.ingest = service
+        service.start()
         yield
-        app.state.fetcher.close()
-        await app.state.batcher.stop()
-        app.state.celery.close()
+        await service.stop()
+        fetcher.close()
+        celery.close()
+        engine.dispose()
 
     app = documented_app(
         title="wirefeed ingest",
@@ -41,16 +46,20 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
 
+    def database() -> Engine:
+        return engine
+
     def broker_ping() -> None:
         # The broker being down does not make ingest unready: articles wait for the relay.
-        with app.state.celery.connection_for_write() as connection:
+        with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=1)
 
     mount_service(
         app,
         router,
+        settings=settings,
         role="ingest",
         service="ingest",
-        health=health_router(engine=get_engine, extra={"broker": broker_ping}),
+        health=health_router(engine=database, extra={"broker": broker_ping}),
     )
     return app

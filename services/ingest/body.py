@@ -1,103 +1,43 @@
 """Read a request body under a size cap, then parse it as JSON or NDJSON.
 
 The cap is enforced while streaming, so an oversized body is refused after `limit` bytes, not
-after buffering all of it.
+after buffering all of it. What is wrong is raised as `ArticleRejected`.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import orjson
-from fastapi import HTTPException, Request, status
+from fastapi import Request, status
+
+from services.ingest.errors import ArticleRejected
 
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 MAX_JSON_DEPTH = 32
 
 
-def media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A request body as it arrives: what the headers say of it, and its bytes as a stream."""
 
+    media_type: str
+    encoding: str
+    declared_length: str | None
+    chunks: AsyncIterator[bytes]
 
-async def read_body(request: Request, *, limit: int, timeout: float | None = None) -> bytes:
-    """The body, refused past `limit` bytes (413) or when it takes longer than `timeout`
-    seconds to arrive (408: a client trickling bytes must not hold a connection forever)."""
-    try:
-        with anyio.fail_after(timeout):
-            return await _read_capped(request, limit=limit)
-    except TimeoutError as exc:
-        raise HTTPException(
-            status.HTTP_408_REQUEST_TIMEOUT,
-            f"request body not received within {timeout:g} s",
-            headers={"Connection": "close"},
-        ) from exc
-
-
-async def _read_capped(request: Request, *, limit: int) -> bytes:
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding not in ("", "identity"):
-        # Never inflate: a few KB of gzip can expand to gigabytes (a zip bomb).
-        raise HTTPException(
-            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            f"content encoding {encoding!r} is not accepted; send the body uncompressed",
+    @classmethod
+    def of(cls, request: Request) -> Upload:
+        return cls(
+            media_type=request.headers.get("content-type", "").split(";")[0].strip().lower(),
+            encoding=request.headers.get("content-encoding", "identity").strip().lower(),
+            declared_length=request.headers.get("content-length"),
+            chunks=request.stream(),
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> HTTPException:
-    return HTTPException(
-        status.HTTP_413_CONTENT_TOO_LARGE, f"request body exceeds the limit of {limit} bytes"
-    )
-
-
-def unsupported(kind: str, allowed: tuple[str, ...]) -> HTTPException:
-    return HTTPException(
-        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        f"unsupported content type {kind or '(none)'!r}; send one of: {', '.join(allowed)}",
-    )
-
-
-def parse_json(raw: bytes, *, what: str = "body") -> Any:
-    if not raw.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what} is empty")
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what} is not valid JSON (UTF-8): {exc}"
-        ) from exc
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{what} is nested deeper than {MAX_JSON_DEPTH}"
-        )
-    return value
-
-
-def parse_ndjson(raw: bytes) -> list[Any]:
-    """One JSON value per non-empty line; a bad line becomes an error marker, not a failure."""
-    items: list[Any] = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            items.append(parse_json(line, what=f"line {number}"))
-        except HTTPException as exc:
-            items.append(LineError(str(exc.detail)))
-    if not items:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "body holds no NDJSON lines")
-    return items
 
 
 class LineError:
@@ -105,6 +45,86 @@ class LineError:
 
     def __init__(self, message: str) -> None:
         self.message = message
+
+
+async def read_body(upload: Upload, *, limit: int, timeout: float | None = None) -> bytes:
+    """The body, refused past `limit` bytes (413) or when it takes longer than `timeout`
+    seconds to arrive (408: a client trickling bytes must not hold a connection forever)."""
+    try:
+        with anyio.fail_after(timeout):
+            return await _read_capped(upload, limit=limit)
+    except TimeoutError as exc:
+        raise ArticleRejected(
+            status.HTTP_408_REQUEST_TIMEOUT,
+            f"request body not received within {timeout:g} s",
+            headers={"Connection": "close"},
+        ) from exc
+
+
+async def _read_capped(upload: Upload, *, limit: int) -> bytes:
+    if upload.encoding not in ("", "identity"):
+        # Never inflate: a few KB of gzip can expand to gigabytes (a zip bomb).
+        raise ArticleRejected(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"content encoding {upload.encoding!r} is not accepted; send the body uncompressed",
+        )
+    declared = upload.declared_length
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in upload.chunks:
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> ArticleRejected:
+    return ArticleRejected(
+        status.HTTP_413_CONTENT_TOO_LARGE, f"request body exceeds the limit of {limit} bytes"
+    )
+
+
+def unsupported(kind: str, allowed: tuple[str, ...]) -> ArticleRejected:
+    return ArticleRejected(
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        f"unsupported content type {kind or '(none)'!r}; send one of: {', '.join(allowed)}",
+    )
+
+
+def parse_json(raw: bytes) -> Any:
+    """The body as one JSON value (422 if it is not one)."""
+    value = _decode(raw, what="body")
+    if isinstance(value, LineError):
+        raise ArticleRejected(status.HTTP_422_UNPROCESSABLE_CONTENT, value.message)
+    return value
+
+
+def parse_ndjson(raw: bytes) -> list[Any]:
+    """One JSON value per non-empty line; a bad line becomes an error marker, not a failure."""
+    items = [
+        _decode(line, what=f"line {number}")
+        for number, line in enumerate(raw.split(b"\n"), start=1)
+        if line.strip()
+    ]
+    if not items:
+        raise ArticleRejected(status.HTTP_422_UNPROCESSABLE_CONTENT, "body holds no NDJSON lines")
+    return items
+
+
+def _decode(raw: bytes, *, what: str) -> Any:
+    """The JSON value in `raw`, or a LineError saying why there is none."""
+    if not raw.strip():
+        return LineError(f"{what} is empty")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return LineError(f"{what} is not valid JSON (UTF-8): {exc}")
+    if _depth(value) > MAX_JSON_DEPTH:
+        return LineError(f"{what} is nested deeper than {MAX_JSON_DEPTH}")
+    return value
 
 
 def _depth(value: Any, level: int = 1) -> int:

@@ -21,6 +21,7 @@ import httpx
 from shared.schemas import ArticleIn
 from shared.settings import Settings
 from shared.ssrf import IPAddress, Target, UnsafeUrl
+from shared.ssrf import address_problem as address_problem  # re-exported for tests
 from shared.ssrf import resolve_target as _resolve
 
 ALLOWED_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
@@ -46,9 +47,15 @@ def resolve_target(url: str, *, allow_loopback: bool) -> Target:
 
 
 class UrlFetcher:
-    def __init__(self, settings: Settings, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        allow_loopback: bool = False,  # tests only: reach a page server on this machine
+    ) -> None:
         self.settings = settings
-        self.allow_loopback = settings.test_allow_loopback_fetch
+        self.allow_loopback = allow_loopback
         self.client = httpx.Client(
             follow_redirects=False,
             trust_env=False,  # an environment proxy would connect on our behalf, unchecked

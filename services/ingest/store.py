@@ -21,7 +21,7 @@ from shared.schemas import ArticleIn
 @dataclass(frozen=True, slots=True)
 class Stored:
     id: int
-    status: str
+    status: ArticleStatus
     duplicate: bool
 
 
@@ -91,5 +91,5 @@ def store_articles(*, session: Session, items: Sequence[ArticleIn]) -> list[Stor
             results.append(Stored(inserted[key], ArticleStatus.pending, duplicate=True))
         else:
             article_id, status = existing[key]
-            results.append(Stored(article_id, status, duplicate=True))
+            results.append(Stored(article_id, ArticleStatus(status), duplicate=True))
     return results

@@ -89,7 +89,7 @@ def test_broker_restarted_empty(pg_valkey: Backend, broker: Broker, log_dir: Pat
     started = time.monotonic()
     posted = 60
     ingest = Ingest(pg_valkey, log_dir)
-    workers = [start_worker(pg_valkey, log_dir, concurrency=1, WIREFEED_TEST_TASK_DELAY="0.1")]
+    workers = [start_worker(pg_valkey, log_dir, concurrency=1, WIREFEED_TESTING_TASK_DELAY="0.1")]
     relay = start_relay(pg_valkey, log_dir, WIREFEED_RELAY_QUEUED_AFTER="5")
     try:
         ingest.post_many([article(i, tag="wipe") for i in range(posted)], threads=2)
@@ -138,7 +138,7 @@ def test_database_unreachable_during_enrichment(pg_redis: Backend, log_dir: Path
         log_dir,
         concurrency=2,
         WIREFEED_DATABASE_URL=via_proxy,
-        WIREFEED_TEST_TASK_DELAY="0.05",
+        WIREFEED_TESTING_TASK_DELAY="0.05",
     )
     try:
         ingest.post_many([article(i, tag="dbdown") for i in range(posted)], threads=2)
@@ -187,7 +187,7 @@ def test_database_flapping_after_claim_does_not_use_up_attempts(
         log_dir,
         concurrency=1,
         WIREFEED_DATABASE_URL=via_proxy,
-        WIREFEED_TEST_TASK_DELAY="1",
+        WIREFEED_TESTING_TASK_DELAY="1",
         WIREFEED_TASK_MAX_ATTEMPTS=str(max_attempts),
     )
     try:

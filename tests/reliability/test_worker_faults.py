@@ -46,7 +46,7 @@ def test_worker_sigkilled_repeatedly_during_a_run(
     posted, kills = 300, 3
     # Each task sleeps a little so a kill lands mid-task; the relay re-sends what the killed
     # worker held (in production after relay_queued_after; here after a few seconds).
-    env = {"WIREFEED_TEST_TASK_DELAY": "0.05"}
+    env = {"WIREFEED_TESTING_TASK_DELAY": "0.05"}
     ingest = Ingest(backend, log_dir)
     relay = start_relay(backend, log_dir, WIREFEED_RELAY_QUEUED_AFTER="8")
     workers = [start_worker(backend, log_dir, concurrency=2, **env)]
@@ -94,8 +94,8 @@ def test_child_killed_mid_task_and_poison_article(pg_redis: Backend, log_dir: Pa
         pg_redis,
         log_dir,
         concurrency=1,
-        WIREFEED_TEST_TASK_DELAY="2",
-        WIREFEED_TEST_CRASH_MARKER="POISON-PILL",
+        WIREFEED_TESTING_TASK_DELAY="2",
+        WIREFEED_TESTING_CRASH_MARKER="POISON-PILL",
         WIREFEED_TASK_MAX_ATTEMPTS=str(max_attempts),
     )
     try:
@@ -132,7 +132,7 @@ def test_redelivery_while_first_delivery_runs(pg_redis: Backend, log_dir: Path) 
     """Fault 5: a visibility timeout shorter than the task: a second worker takes the same
     message while the first still works on it. One result; the duplicate is in the logs."""
     started = time.monotonic()
-    env = {"WIREFEED_VISIBILITY_TIMEOUT": "1", "WIREFEED_TEST_TASK_DELAY": "6"}
+    env = {"WIREFEED_VISIBILITY_TIMEOUT": "1", "WIREFEED_TESTING_TASK_DELAY": "6"}
     ingest = Ingest(pg_redis, log_dir)
     first = start_worker(pg_redis, log_dir, concurrency=1, **env)
     second: Proc | None = None
@@ -178,7 +178,7 @@ def test_sigterm_mid_task_finishes_or_requeues(pg_redis: Backend, log_dir: Path)
     had prefetched, and exits; a new worker does the rest."""
     started = time.monotonic()
     posted = 6
-    env = {"WIREFEED_TEST_TASK_DELAY": "2"}
+    env = {"WIREFEED_TESTING_TASK_DELAY": "2"}
     ingest = Ingest(pg_redis, log_dir)
     old = start_worker(pg_redis, log_dir, concurrency=1, **env)
     new: Proc | None = None
@@ -188,7 +188,7 @@ def test_sigterm_mid_task_finishes_or_requeues(pg_redis: Backend, log_dir: Path)
         old.send_signal(signal.SIGTERM)
         assert old.process.wait(30) == 0, old.log()[-2000:]
         finished_by_old = old.log().count('"article enriched"')
-        new = start_worker(pg_redis, log_dir, concurrency=2, WIREFEED_TEST_TASK_DELAY="0")
+        new = start_worker(pg_redis, log_dir, concurrency=2, WIREFEED_TESTING_TASK_DELAY="0")
         accepted = ingest.log.accepted_ids()
         result = settle(pg_redis, accepted, timeout=60)
     finally:

@@ -95,11 +95,12 @@ def _fuzz(app: FastAPI) -> dict[str, int]:
 @pytest.mark.slow
 @pytest.mark.parametrize("service", ["ingest", "api"])
 def test_fuzz_service(fuzz_env: Stack, service: str) -> None:
-    if service == "ingest":
-        from services.ingest.app import create_app
-    else:
-        from services.api.app import create_app
-    counts = _fuzz(create_app())
+    from services.api.app import create_api_app
+    from services.ingest.app import create_ingest_app
+    from shared.settings import Settings
+
+    create = create_ingest_app if service == "ingest" else create_api_app
+    counts = _fuzz(create(Settings()))
     total = sum(counts.values())
     print(f"\nfuzzed {service} on {fuzz_env.backend.name}: {total} requests {counts}")
     assert sum(counts.values()) >= PER_SERVICE

@@ -1,6 +1,6 @@
 """URL ingest: the service fetches public pages for producers and refuses everything that would
 reach inside the network. Real local servers; loopback is reachable only where a test turns on
-the test-only WIREFEED_TEST_ALLOW_LOOPBACK_FETCH."""
+the test-only hook (create_ingest_app(allow_loopback_fetch=True))."""
 
 from __future__ import annotations
 
@@ -39,8 +39,7 @@ def pages() -> Iterator[PageServer]:
 
 
 def _stack(backend: Backend, monkeypatch: pytest.MonkeyPatch, *, loopback: bool):
-    env = {**FETCH_BOUNDS, "WIREFEED_TEST_ALLOW_LOOPBACK_FETCH": "1" if loopback else "0"}
-    return running_stack(backend, monkeypatch, **env)
+    return running_stack(backend, monkeypatch, allow_loopback_fetch=loopback, **FETCH_BOUNDS)
 
 
 @pytest.fixture

@@ -59,8 +59,8 @@ def tls_pages(certificate: tuple[Path, Path]) -> Iterator[PageServer]:
 @pytest.fixture
 def fetcher(certificate: tuple[Path, Path]) -> Iterator[UrlFetcher]:
     trust = ssl.create_default_context(cafile=str(certificate[0]))
-    settings = Settings(test_allow_loopback_fetch=True, fetch_total_timeout=5)
-    client = UrlFetcher(settings, transport=httpx.HTTPTransport(verify=trust))
+    settings = Settings(fetch_total_timeout=5)
+    client = UrlFetcher(settings, transport=httpx.HTTPTransport(verify=trust), allow_loopback=True)
     yield client
     client.close()
 

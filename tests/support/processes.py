@@ -25,6 +25,7 @@ def backend_env(backend: Backend, **extra: str) -> dict[str, str]:
         WIREFEED_BROKER_URL=backend.broker_url,
         WIREFEED_TASK_QUEUE=backend.queue,
         WIREFEED_LOG_LEVEL="INFO",
+        WIREFEED_TESTING="1",  # WIREFEED_TESTING_* hooks are read (all off unless given)
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

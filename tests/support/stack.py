@@ -15,8 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from shared import db
-from shared.settings import get_settings
+from shared.db import make_engine
+from shared.settings import Settings, get_settings
 from tests.support.services import Backend
 
 TABLES = (
@@ -30,10 +30,7 @@ TABLES = (
 
 
 def clear_cached_settings() -> None:
-    db.dispose_engine(close=True)
     get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    db.get_read_engine.cache_clear()
 
 
 def reset_store(engine: Engine, attempts: int = 5) -> None:
@@ -88,9 +85,18 @@ class Stack:
 
 
 @contextmanager
-def running_stack(backend: Backend, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterator[Stack]:
-    from services.api.app import create_app as create_api
-    from services.ingest.app import create_app as create_ingest
+def running_stack(
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    allow_loopback_fetch: bool = False,
+    **env: str,
+) -> Iterator[Stack]:
+    """Both apps built from the environment's settings, as `wirefeed serve` builds them, plus an
+    engine of the test's own for looking at the store. `allow_loopback_fetch`: the test-only
+    hook that lets URL ingest reach a page server on this machine."""
+    from services.api.app import create_api_app
+    from services.ingest.app import create_ingest_app
 
     monkeypatch.setenv("WIREFEED_DATABASE_URL", backend.database_url)
     monkeypatch.setenv("WIREFEED_BROKER_URL", backend.broker_url)
@@ -98,8 +104,16 @@ def running_stack(backend: Backend, monkeypatch: pytest.MonkeyPatch, **env: str)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     clear_cached_settings()
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
     try:
-        with TestClient(create_ingest()) as ingest, TestClient(create_api()) as api:
-            yield Stack(backend, ingest, api, db.get_engine())
+        with (
+            TestClient(
+                create_ingest_app(settings, allow_loopback_fetch=allow_loopback_fetch)
+            ) as ingest,
+            TestClient(create_api_app(settings)) as api,
+        ):
+            yield Stack(backend, ingest, api, engine)
     finally:
+        engine.dispose()
         clear_cached_settings()

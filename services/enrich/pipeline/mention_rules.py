@@ -2,7 +2,9 @@
 article: where the small model is reliably wrong, a plain rule is reliably right.
 
 - a span never starts or ends in lowercase words ("state Department of Transportation");
-- a job title or honorific is not part of a name ("Treasurer Jim Chalmers" -> "Jim Chalmers");
+- a job title or honorific is not part of a name ("Treasurer Jim Chalmers" -> "Jim Chalmers"),
+  and one inside a span parts an organisation or place from a person ("Apple CEO Tim Cook" ->
+  "Apple" + "Tim Cook");
 - a full name that starts with a common given name is a PERSON, whatever the model said
   ("Clemens Fuest" tagged ORG);
 - a one-word "person" written like a brand ("SpaceX", "OpenAI", "LSEG") is an ORG, and a
@@ -21,7 +23,9 @@ from services.enrich.pipeline.prose import lowercase_words, opens_sentence
 from services.enrich.pipeline.span_shapes import (
     drop_descriptor,
     drop_score,
+    drop_tail,
     extend_organisation,
+    split_glued,
     split_joined,
 )
 
@@ -39,6 +43,9 @@ _TITLE_QUALIFIERS = (
     "Health|Economy|Energy|Justice|Home|State|Lieutenant|Grand|Supreme|Senior|Junior|Head"
 )
 _LEADING_TITLE = re.compile(rf"^(?:(?:{_TITLE_QUALIFIERS})\s+)*(?:{_TITLE_WORDS})\.?\s+(?=\S)")
+_INNER_TITLE = re.compile(
+    rf"\s(?:(?:{_TITLE_QUALIFIERS})\s+)*(?:{_TITLE_WORDS})\.?\s+(?=[A-Z][a-z])"
+)
 # Lowercase words inside a name: "Mohammed bin Salman", "Ursula von der Leyen".
 _NAME_PARTICLES = frozenset(
     [
@@ -73,7 +80,7 @@ _HEAD_WORD_LABELS = {
         "FAC",
     ),
 }  # fmt: skip
-_NOT_A_PERSON_WORDS = frozenset(_HEAD_WORD_LABELS)
+NOT_A_PERSON_WORDS = frozenset(_HEAD_WORD_LABELS)
 _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
 # "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
@@ -118,12 +125,30 @@ def strip_title(m: RawMention) -> RawMention:
     return m
 
 
+def split_at_title(m: RawMention) -> list[RawMention]:
+    """ "Apple CEO Tim Cook" -> "Apple" (as the model labelled the whole) + "Tim Cook" (PERSON).
+    What stands before the title keeps the model's label unless that was PERSON: then its kind
+    is unknown and it is dropped (the known-names step and the model's other mentions cover
+    "UK" in "UK Prime Minister Rishi Sunak")."""
+    found = _INNER_TITLE.search(m.text)
+    if found is None:
+        return [m]
+    person = m.text[found.end() :]
+    words = person.split()
+    if not 1 <= len(words) <= 3 or any(w in NOT_A_PERSON_WORDS for w in words):
+        return [m]
+    pieces = [_shifted(m, person, m.start + found.end(), "PERSON")]
+    if m.label != "PERSON":
+        pieces.insert(0, _shifted(m, m.text[: found.start()], m.start))
+    return pieces
+
+
 def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool:
     if not 2 <= len(words) <= 4 or words[0] not in given_names:
         return False
     for word in words[1:]:
         bare = word.rstrip(".,")
-        if bare in _NOT_A_PERSON_WORDS or any(ch.isdigit() or ch == "&" for ch in bare):
+        if bare in NOT_A_PERSON_WORDS or any(ch.isdigit() or ch == "&" for ch in bare):
             return False
         if not (bare[:1].isupper() or bare in _NAME_PARTICLES):
             return False
@@ -206,7 +231,13 @@ def refine_mentions(
 ) -> list[RawMention]:
     refined = []
     for mention in mentions:
-        for piece in split_joined(mention):
+        pieces = [
+            titled
+            for joined in split_joined(drop_tail(mention))
+            for glued in split_glued(joined, text)
+            for titled in split_at_title(glued)
+        ]
+        for piece in pieces:
             trimmed = trim_lowercase_edges(drop_descriptor(drop_score(piece)))
             if trimmed is not None:
                 refined.append(relabel(trimmed, given_names))

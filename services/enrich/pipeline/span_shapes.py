@@ -4,6 +4,11 @@
   possessive joins two names: "United Nations' World Food Programme" -> two organisations;
 - a descriptor in front is not part of the name: "Telehealth company Hims & Hers Health";
 - a score behind a team is not part of it: "Arsenal 2-1";
+- a colon or a dash ends a name: "Apple Arcade: So" -> "Apple Arcade" (titles of works and
+  events keep theirs: "Star Wars: The Last Jedi");
+- two names glued together where a page lost the space between them ("Kristi NoemKristi Lynn
+  Noem", from a pop-up profile card) are split where the glue is, if each half is a word the
+  article writes on its own and the glued word occurs nowhere else ("YouTube" stays whole);
 - an organisation's name runs on through "of"/"and" where the model stopped early:
   "Communications Authority" + " of Kenya", "Department for Energy Security" + " and Net Zero".
 """
@@ -27,6 +32,10 @@ _LIST_SEPARATOR = re.compile(r",\s+(?:and\s+)?|\s+and\s+")
 # Plural possessive only: "Nations' World Food Programme"; "Children's Hospital" is one name.
 _POSSESSIVE_JOIN = re.compile(r"(?<=\ws)['’]\s+(?=[A-Z])")
 _SCORE = re.compile(r"\s+\d+[-–]\d+$")
+_TAIL_BREAK = re.compile(r"\s*:\s|\s[-–—]{1,2}\s")
+_KEEPS_TAIL = frozenset({"WORK_OF_ART", "EVENT", "LAW"})
+_GLUE = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")
+_WORD = re.compile(r"[\w'’-]+")
 _ORG_HEADS = frozenset(
     [
         "Authority", "Ministry", "Department", "University", "Bank", "Commission", "Council",
@@ -82,6 +91,41 @@ def drop_descriptor(m: RawMention) -> RawMention:
 def drop_score(m: RawMention) -> RawMention:
     found = _SCORE.search(m.text)
     return _piece(m, 0, m.text[: found.start()], m.label) if found else m
+
+
+def drop_tail(m: RawMention) -> RawMention:
+    if m.label in _KEEPS_TAIL:
+        return m
+    found = _TAIL_BREAK.search(m.text)
+    return _piece(m, 0, m.text[: found.start()], m.label) if found and found.start() else m
+
+
+def split_glued(m: RawMention, text: str) -> list[RawMention]:
+    """Split a mention at a glued pair of names ("NoemSouth"); see the module's notes."""
+    cuts = []
+    for word in _WORD.finditer(m.text):
+        for glue in _GLUE.finditer(word.group(0)):
+            left, right = word.group(0)[: glue.start()], word.group(0)[glue.start() :]
+            if _glued(word.group(0), left, right, text):
+                cuts.append(word.start() + glue.start())
+    if not cuts:
+        return [m]
+    pieces, cursor = [], 0
+    for cut in [*cuts, len(m.text)]:
+        part = m.text[cursor:cut].strip()
+        if part:
+            offset = cursor + m.text[cursor:cut].index(part)
+            pieces.append(_piece(m, offset, part, m.label))
+        cursor = cut
+    return pieces
+
+
+def _glued(word: str, left: str, right: str, text: str) -> bool:
+    if len(re.findall(rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])", text)) > 1:
+        return False
+    return all(
+        re.search(rf"(?<![\w'’-]){re.escape(half)}(?![\w'’-])", text) for half in (left, right)
+    )
 
 
 def extend_organisation(m: RawMention, text: str) -> RawMention:

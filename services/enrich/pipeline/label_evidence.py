@@ -1,0 +1,102 @@
+"""One label per entity, decided by the evidence of the whole article rather than by the model's
+guess at one occurrence.
+
+- a surname is evidence for its full name: where "Rudolph" is a PERSON in most of its mentions,
+  "Mason Rudolph" tagged ORG is that person too (and then joins it, see canonical.py);
+- where a one-word "person" is written as a place ("at al-Tanf", "near al-Tanf") more often than
+  as someone who speaks or acts, and no full name in the article ends with it, it is a place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.mention_rules import NOT_A_PERSON_WORDS
+from shared.aliases import AliasTable, alias_key
+
+_PERSON_FROM = frozenset({"ORG", "GPE", "LOC", "NORP", "FAC"})
+_NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.-]*|al-\w+|(?:bin|de|van|von|der|da|di|le|la))$")
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|across|towards?|into)\s$")
+_PERSON_AFTER = re.compile(
+    r"^(?:['’]s\b|,?\s+(?:said|says|told|added|wrote|asked|argued|believes|thinks|who)\b)"
+)
+MIN_PLACE_EVIDENCE = 2
+
+
+def _majority(mentions: list[RawMention]) -> dict[str, Counter[str]]:
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in mentions:
+        votes[alias_key(m.text)][m.label] += 1
+    return votes
+
+
+def _looks_like_a_name(words: list[str]) -> bool:
+    return 2 <= len(words) <= 4 and all(
+        _NAME_WORD.match(w) and w not in NOT_A_PERSON_WORDS and not any(c.isdigit() for c in w)
+        for w in words
+    )
+
+
+def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
+    """A multi-word name tagged as something else, whose last word the article mostly tags as
+    a PERSON, is that person."""
+    votes = _majority(mentions)
+    surnames = {
+        key
+        for key, counts in votes.items()
+        if " " not in key and counts["PERSON"] > sum(counts.values()) / 2
+    }
+    corrected = []
+    for m in mentions:
+        words = m.text.split()
+        if (
+            m.label in _PERSON_FROM
+            and len(words) > 1
+            and alias_key(words[-1]) in surnames
+            and _looks_like_a_name(words)
+            and aliases.lookup(m.text) is None
+        ):
+            m = RawMention(m.text, "PERSON", m.start, m.end)
+        corrected.append(m)
+    return corrected
+
+
+def places_by_context(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """A one-word name the model calls a PERSON at least once, that the article places ("at
+    al-Tanf") at least twice and more often than it has it speak ("al-Tanf said") or own
+    something ("al-Tanf's"), that ends no full name in the article and is not a known name,
+    is a place in all its mentions."""
+    surnames = {
+        alias_key(m.text.split()[-1]) for m in mentions if m.label == "PERSON" and " " in m.text
+    }
+    called_person = {alias_key(m.text) for m in mentions if m.label == "PERSON"}
+    place: Counter[str] = Counter()
+    person: Counter[str] = Counter()
+    for m in mentions:
+        key = alias_key(m.text)
+        if " " in m.text or key not in called_person:
+            continue
+        if _PLACE_BEFORE.search(text, max(0, m.start - 12), m.start):
+            place[key] += 1
+        if _PERSON_AFTER.match(text[m.end : m.end + 20]):
+            person[key] += 1
+    places = {
+        key
+        for key, count in place.items()
+        if count >= MIN_PLACE_EVIDENCE
+        and count > person[key]
+        and key not in surnames
+        and aliases.lookup(key) is None
+    }
+    if not places:
+        return mentions
+    return [
+        RawMention(m.text, "GPE", m.start, m.end)
+        if m.label in ("PERSON", "ORG") and alias_key(m.text) in places
+        else m
+        for m in mentions
+    ]

@@ -1,0 +1,222 @@
+"""The ingest service: validate, store, then queue. Routes and the batcher call it; it calls
+neither back.
+
+Everything it refuses is raised as `ArticleRejected` (the shared handler answers it), and it is
+the one place that counts articles accepted, duplicate and rejected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from fastapi import status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from services.ingest.batcher import IngestBatcher
+from services.ingest.body import (
+    JSON_TYPES,
+    NDJSON_TYPES,
+    LineError,
+    Upload,
+    parse_json,
+    parse_ndjson,
+    read_body,
+    unsupported,
+)
+from services.ingest.errors import ArticleRejected
+from services.ingest.fetch import FetchError, UrlFetcher, article_from_url
+from services.ingest.queue import enqueue_articles
+from services.ingest.store import Stored, store_articles
+from shared.metrics import record_ingest
+from shared.models import ArticleStatus
+from shared.schemas import ArticleIn, BatchItemResult, BatchResult, IngestResult
+from shared.settings import Settings
+
+
+class IngestService:
+    """One per ingest app, built by `create_ingest_app` with that app's engine, broker and
+    fetcher. `start`/`stop` run the group-commit batcher for single-article submissions."""
+
+    def __init__(
+        self, *, settings: Settings, engine: Engine, celery: Celery, fetcher: UrlFetcher
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.celery = celery
+        self.fetcher = fetcher
+        self.batcher = IngestBatcher(self.store_and_queue)
+
+    def start(self) -> None:
+        self.batcher.start()
+
+    async def stop(self) -> None:
+        await self.batcher.stop()
+
+    def store_and_queue(self, items: list[ArticleIn]) -> list[Stored]:
+        """Commit the rows, then send the new ones' tasks (persist first, then enqueue)."""
+        with Session(self.engine) as session:
+            stored = store_articles(session=session, items=items)
+        fresh = [s.id for s in stored if not s.duplicate]
+        sent = set(enqueue_articles(engine=self.engine, celery=self.celery, article_ids=fresh))
+        return [
+            Stored(s.id, ArticleStatus.queued, s.duplicate)
+            if s.id in sent and not s.duplicate
+            else s
+            for s in stored
+        ]
+
+    async def submit_article(self, upload: Upload) -> IngestResult:
+        try:
+            item = await self._one_article(upload)
+        except ArticleRejected as exc:
+            record_ingest(rejected=exc.articles)
+            raise
+        # Grouped with other articles posted at the same moment: one commit and one broker
+        # round trip for the group (see batcher.py).
+        stored = await self.batcher.submit(item)
+        record_ingest(accepted=int(not stored.duplicate), duplicates=int(stored.duplicate))
+        return _result(stored)
+
+    async def submit_batch(self, upload: Upload) -> BatchResult:
+        """One result per item; refused whole only if the body is unusable or no item is valid."""
+        try:
+            payload = await self._batch_payload(upload)
+        except ArticleRejected as exc:
+            record_ingest(rejected=exc.articles)
+            raise
+        checked = [self._batch_item(entry) for entry in payload]
+        valid = [(index, c) for index, c in enumerate(checked) if isinstance(c, ArticleIn)]
+        if not valid:
+            refused = [
+                _item_refused(index, c)
+                for index, c in enumerate(checked)
+                if isinstance(c, ArticleRejected)
+            ]
+            record_ingest(rejected=len(refused))
+            raise ArticleRejected(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "no article in the batch is valid",
+                errors=[r.model_dump(exclude_none=True) for r in refused],
+                articles=len(refused),
+            )
+        stored = iter(await run_in_threadpool(self.store_and_queue, [c for _, c in valid]))
+        items = [
+            BatchItemResult(index=index, ok=True, result=_result(next(stored)))
+            if isinstance(c, ArticleIn)
+            else _item_refused(index, c)
+            for index, c in enumerate(checked)
+        ]
+        result = BatchResult.of(items)
+        record_ingest(
+            accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected
+        )
+        return result
+
+    async def _one_article(self, upload: Upload) -> ArticleIn:
+        if upload.media_type not in JSON_TYPES:
+            raise unsupported(upload.media_type, JSON_TYPES)
+        payload = parse_json(await self._read(upload))
+        if not isinstance(payload, dict):
+            raise ArticleRejected(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                "body must be a JSON object (one article); post arrays to /v1/articles/batch",
+            )
+        item = validate_article(payload)
+        if isinstance(item, ArticleRejected):
+            raise item
+        if item.needs_fetch:  # URL ingest: nothing is stored unless the page could be fetched
+            item = await run_in_threadpool(self._fetch, item)
+        if (problem := size_problem(item, self.settings)) is not None:
+            raise problem
+        return item
+
+    def _fetch(self, item: ArticleIn) -> ArticleIn:
+        try:
+            return article_from_url(item, self.fetcher)
+        except FetchError as exc:
+            raise ArticleRejected(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"could not fetch 'url': {exc}", "url"
+            ) from exc
+
+    async def _batch_payload(self, upload: Upload) -> list[Any]:
+        raw = await self._read(upload)
+        if upload.media_type in JSON_TYPES:
+            payload = parse_json(raw)
+            if not isinstance(payload, list):
+                raise ArticleRejected(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT, "body must be a JSON array of articles"
+                )
+        elif upload.media_type in NDJSON_TYPES:
+            payload = parse_ndjson(raw)
+        else:
+            raise unsupported(upload.media_type, JSON_TYPES + NDJSON_TYPES)
+        if not payload:
+            raise ArticleRejected(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, "batch is empty", articles=0
+            )
+        if len(payload) > self.settings.max_batch_items:
+            raise ArticleRejected(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"batch has {len(payload)} items; the limit is {self.settings.max_batch_items}",
+                articles=len(payload),
+            )
+        return payload
+
+    def _batch_item(self, entry: Any) -> ArticleIn | ArticleRejected:
+        """The valid article, or why this item is refused (the others go on)."""
+        if isinstance(entry, LineError):
+            return ArticleRejected(status.HTTP_422_UNPROCESSABLE_CONTENT, entry.message)
+        item = validate_article(entry)
+        if isinstance(item, ArticleRejected):
+            return item
+        return size_problem(item, self.settings) or item
+
+    async def _read(self, upload: Upload) -> bytes:
+        return await read_body(
+            upload, limit=self.settings.max_body_bytes, timeout=self.settings.max_body_seconds
+        )
+
+
+def validate_article(payload: Any) -> ArticleIn | ArticleRejected:
+    """The article, or a 422 whose errors name every invalid field."""
+    try:
+        return ArticleIn.model_validate(payload)
+    except ValidationError as exc:
+        errors = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+        return ArticleRejected(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid article", field, errors=errors
+        )
+
+
+def size_problem(item: ArticleIn, settings: Settings) -> ArticleRejected | None:
+    """Why a valid article cannot be stored as it is, or None."""
+    if item.needs_fetch:  # batches are not fetched: one slow page would hold the whole batch
+        return ArticleRejected(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "url-only articles are fetched one at a time: post them to /v1/articles",
+            "url",
+        )
+    if len(item.body) > settings.max_article_chars:
+        field = "text" if item.text is not None else "html"
+        return ArticleRejected(
+            status.HTTP_413_CONTENT_TOO_LARGE,
+            f"'{field}' is {len(item.body)} characters; the limit is {settings.max_article_chars}",
+            field,
+        )
+    return None
+
+
+def _result(stored: Stored) -> IngestResult:
+    return IngestResult(id=stored.id, status=stored.status, duplicate=stored.duplicate)
+
+
+def _item_refused(index: int, refusal: ArticleRejected) -> BatchItemResult:
+    return BatchItemResult(index=index, ok=False, error=refusal.message, errors=refusal.errors)

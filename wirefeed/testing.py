@@ -1,0 +1,59 @@
+"""Test-only hooks. Production settings do not carry them; nothing here is read unless the
+process was started with WIREFEED_TESTING=1 (the test harness sets it for the processes it
+starts; tests running services in-process pass the hooks to the app factories directly).
+
+- WIREFEED_TESTING_CRASH_MARKER: a task whose article holds this text kills its worker process.
+- WIREFEED_TESTING_TASK_DELAY: seconds each task sleeps after claiming its article.
+- WIREFEED_TESTING_ALLOW_LOOPBACK_FETCH: URL ingest may fetch from 127.0.0.1 (a test page server).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.enrich.store import Claim
+
+ENABLED = "WIREFEED_TESTING"
+
+log = logging.getLogger("wirefeed.testing")
+
+
+class Hooks(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WIREFEED_TESTING_", extra="ignore")
+
+    crash_marker: str = ""
+    task_delay: float = 0.0
+    allow_loopback_fetch: bool = False
+
+    def after_claim(self) -> Callable[[Claim], None] | None:
+        """The worker's fault-injection hook, or None when no fault is asked for."""
+        if not self.crash_marker and not self.task_delay:
+            return None
+        marker, delay = self.crash_marker, self.task_delay
+        log.warning(
+            "TEST HOOKS ACTIVE: never run this in production",
+            extra={"crash_marker": marker, "task_delay": delay},
+        )
+
+        def hook(claim: Claim) -> None:
+            if marker and marker in claim.raw:
+                log.warning(
+                    "test hook: killing this worker process", extra={"article_id": claim.article_id}
+                )
+                os._exit(70)  # like an OOM kill or a segfault in native code: no clean-up at all
+            if delay:
+                time.sleep(delay)
+
+        return hook
+
+
+def installed_hooks() -> Hooks:
+    """The hooks this process was started with: all off unless WIREFEED_TESTING=1."""
+    if os.environ.get(ENABLED) != "1":
+        return Hooks.model_construct()  # the defaults; the environment is not read
+    return Hooks()
