@@ -138,7 +138,8 @@ def explain(backend: BenchBackend, reads: list[Request]) -> tuple[list[str], dic
     per request a one-line summary (scans used, total execution time)."""
     import os
 
-    from services.api.app import create_app
+    from services.api.app import create_api_app
+    from shared.settings import Settings
     from tests.support.stack import clear_cached_settings
 
     os.environ["WIREFEED_DATABASE_URL"] = backend.settings.database_url
@@ -146,7 +147,7 @@ def explain(backend: BenchBackend, reads: list[Request]) -> tuple[list[str], dic
     plans: list[str] = []
     summaries: dict[str, str] = {}
     try:
-        with TestClient(create_app()) as client:
+        with TestClient(create_api_app(Settings())) as client:
             for read in reads:
                 with _captured() as statements:
                     response = client.get(read.path(0))

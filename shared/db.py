@@ -74,7 +74,7 @@ def relaxed_commit(session: Session) -> None:
     Only a database server crash can lose it, never a client crash; it saves one disk flush,
     milliseconds, on the path of every article. No-op elsewhere."""
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SET LOCAL synchronous_commit TO OFF"))  # type: ignore[call-overload]
+        session.connection().execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -38,7 +38,7 @@ class TaskContextFilter(logging.Filter):
         if task_id:
             if not hasattr(record, "task_id"):
                 record.task_id = task_id
-            args = getattr(request, "args", None) or ()
+            args: tuple[Any, ...] | list[Any] = getattr(request, "args", None) or ()
             if not hasattr(record, "article_id") and len(args) == 1:
                 record.article_id = args[0]
         return True

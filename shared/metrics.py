@@ -55,7 +55,7 @@ def registry() -> CollectorRegistry | None:
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return None
     merged = CollectorRegistry()
-    multiprocess.MultiProcessCollector(merged)
+    multiprocess.MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
     return merged
 
 

@@ -35,7 +35,7 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _is_json(headers: list[Any]) -> bool:
+def _is_json(headers: list[tuple[bytes, bytes]]) -> bool:
     for name, value in headers:
         if name.lower() == b"content-type":
             return value.split(b";")[0].strip().lower().endswith(b"json")

@@ -71,7 +71,7 @@ def resolve_target(url: str, *, allow_loopback: bool, allow_private: bool = Fals
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise UnsafeUrl(f"cannot resolve host {host!r}") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise UnsafeUrl(f"cannot resolve host {host!r}")
     for address in (

@@ -113,7 +113,7 @@ def _ping_worker(args: argparse.Namespace) -> int:
     finally:
         app.close()
     host = socket.gethostname()
-    answering = [name for reply in replies for name in reply]
+    answering = [name for reply in replies or [] for name in reply]
     mine = [name for name in answering if name.endswith(f"@{host}")]
     print(f"workers answering: {answering or 'none'}")
     return 0 if (mine or (args.any and answering)) else 1

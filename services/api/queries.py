@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, literal_column, or_, union
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import QueryableAttribute, defer
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
 
 from services.api.search import Search
@@ -60,10 +61,16 @@ def resolve_entity_ids(
     return sorted(session.execute(union(by_name, by_alias)).scalars())
 
 
+def _deferred(column: object) -> _AbstractLoad:
+    """Load `column` only if asked, and fail loudly if it is touched (see below). SQLModel types
+    its columns as their Python values; `defer` wants the mapped attribute they are."""
+    return defer(cast("QueryableAttribute[Any]", column), raiseload=True)
+
+
 # List pages show summaries: the submitted and cleaned texts stay in the database (they are most
 # of a row's bytes). raiseload: touching one by mistake fails loudly instead of one query per row.
-_TEXTS = (defer(Article.raw, raiseload=True), defer(Article.clean_text, raiseload=True))
-_SUMMARY_ONLY = (*_TEXTS, defer(Article.enrichment, raiseload=True))
+_TEXTS = (_deferred(Article.raw), _deferred(Article.clean_text))
+_SUMMARY_ONLY = (*_TEXTS, _deferred(Article.enrichment))
 
 
 def list_articles(
@@ -121,7 +128,7 @@ def _apply_filters(
                 return None
             mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
         else:
-            mentions = mentions.join(Entity, Entity.id == ArticleEntity.entity_id).where(
+            mentions = mentions.join(Entity, col(Entity.id) == ArticleEntity.entity_id).where(
                 Entity.label == filters.entity_type
             )
         if filters.min_salience is not None:
@@ -170,9 +177,7 @@ def feed_page(
     they follow the same positions and the same filters."""
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
-        query = select(Article, _PG_FEED_ENTITIES).options(
-            *_TEXTS, defer(Article.enrichment, raiseload=True)
-        )
+        query = select(Article, _PG_FEED_ENTITIES).options(*_TEXTS, _deferred(Article.enrichment))
     else:
         query = select(Article, literal_column("NULL")).options(*_TEXTS)
     if filters is not None and filters != ArticleFilter():
@@ -214,8 +219,8 @@ def list_entities(
         count, entity_id = after
         query = query.where(
             or_(
-                Entity.article_count < count,
-                (Entity.article_count == count) & (col(Entity.id) > entity_id),
+                col(Entity.article_count) < count,
+                (col(Entity.article_count) == count) & (col(Entity.id) > entity_id),
             )
         )
     query = query.order_by(col(Entity.article_count).desc(), col(Entity.id)).limit(limit)

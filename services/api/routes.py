@@ -61,7 +61,8 @@ TypeParam = Annotated[
 
 
 def get_aliases(request: Request) -> AliasTable:
-    return request.app.state.aliases  # type: ignore[no-any-return]
+    aliases: AliasTable = request.app.state.aliases
+    return aliases
 
 
 AliasesDep = Annotated[AliasTable, Depends(get_aliases)]

@@ -8,13 +8,17 @@ commit, so positions become visible in order; on SQLite the whole write holds th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlalchemy.sql.expression import Executable
+from sqlmodel import Session, SQLModel, col, select
 
 from services.enrich.pipeline import EnrichedDocument
 from shared.aliases import alias_key
@@ -29,6 +33,8 @@ from shared.models import (
     utcnow,
 )
 from shared.schemas import Enrichment
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +51,11 @@ class Claim:
     language: str | None
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def _insert(session: Session, model: type[SQLModel]) -> PgInsert | SqliteInsert:
+    """An INSERT in the session's dialect (both have ON CONFLICT DO NOTHING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(model)
+    return sqlite_insert(model)
 
 
 def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
@@ -83,8 +92,8 @@ def mark_failed(*, session: Session, article_id: int, error: str) -> bool:
     """Record a final failure unless the article was enriched meanwhile. Commits."""
     result = session.exec(
         update(Article)
-        .where(Article.id == article_id)
-        .where(Article.status != ArticleStatus.enriched)
+        .where(col(Article.id) == article_id)
+        .where(col(Article.status) != ArticleStatus.enriched)
         .values(status=ArticleStatus.failed, error=error[:4000], updated_at=utcnow())
     )
     session.commit()
@@ -112,7 +121,7 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
         for e in enriched.entities
     ]
     if rows:
-        _execute_many(session, _insert(session)(ArticleEntity), rows)
+        _execute_many(session, _insert(session, ArticleEntity), rows)
         session.exec(
             update(Entity)
             .where(col(Entity.id).in_(sorted(entity_ids.values())))
@@ -149,10 +158,9 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple
     wanted = sorted({(alias_key(e.name), e.label): e.name for e in enriched.entities}.items())
     if not wanted:
         return {}
-    insert = _insert(session)
     _execute_many(
         session,
-        insert(Entity).on_conflict_do_nothing(index_elements=["name_key", "label"]),
+        _insert(session, Entity).on_conflict_do_nothing(index_elements=["name_key", "label"]),
         [
             {"name": name, "name_key": key, "label": label, "article_count": 0}
             for (key, label), name in wanted
@@ -162,9 +170,11 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple
     for key_label_chunk in _chunks([kl for kl, _ in wanted], 200):
         keys = [k for k, _ in key_label_chunk]
         found = session.exec(
-            select(Entity.name_key, Entity.label, Entity.id).where(Entity.name_key.in_(keys))
+            select(Entity.name_key, Entity.label, Entity.id).where(col(Entity.name_key).in_(keys))
         )
-        ids.update({(k, label): i for k, label, i in found if (k, label) in dict(wanted)})
+        ids.update(
+            {(k, label): i for k, label, i in found if i is not None and (k, label) in dict(wanted)}
+        )
     aliases = sorted(
         {
             (alias_key(surface), ids[(alias_key(e.name), e.label)])
@@ -174,13 +184,15 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple
     )
     _execute_many(
         session,
-        insert(EntityAlias).on_conflict_do_nothing(index_elements=["alias_key", "entity_id"]),
+        _insert(session, EntityAlias).on_conflict_do_nothing(
+            index_elements=["alias_key", "entity_id"]
+        ),
         [{"alias_key": a, "entity_id": i} for a, i in aliases],
     )
     return ids
 
 
-def _execute_many(session: Session, statement, rows: list[dict]) -> None:  # type: ignore[no-untyped-def,type-arg]
+def _execute_many(session: Session, statement: Executable, rows: list[dict[str, Any]]) -> None:
     """Core executemany: the statement compiles once and is cached (a multi-row `.values()`
     recompiles for every row count, which cost more than the database work itself)."""
     if rows:
@@ -188,14 +200,15 @@ def _execute_many(session: Session, statement, rows: list[dict]) -> None:  # typ
 
 
 def _next_feed_position(session: Session) -> int:
-    return session.exec(
+    position: int = session.exec(
         update(FeedCounter)
-        .where(FeedCounter.id == 1)
+        .where(col(FeedCounter.id) == 1)
         .values(value=FeedCounter.value + 1)
-        .returning(FeedCounter.value)
+        .returning(col(FeedCounter.value))
     ).scalar_one()
+    return position
 
 
-def _chunks(items: list, size: int) -> Iterable[list]:  # type: ignore[type-arg]
+def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

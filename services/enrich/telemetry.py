@@ -74,7 +74,7 @@ class QueueDepthCollector(Collector):
 def serve_metrics(*, port: int, broker_url: str, queue: str) -> None:
     """Expose the merged metrics of this worker and its children on `port` (parent process)."""
     registry = CollectorRegistry()
-    multiprocess.MultiProcessCollector(registry)
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     registry.register(QueueDepthCollector(broker_url, queue))
     start_http_server(port, registry=registry)
     log.info("worker metrics listening", extra={"port": port})

@@ -60,7 +60,7 @@ def create_worker_app(
         reject_on_worker_lost=True,
         max_retries=settings.task_max_attempts,
     )
-    def enrich_article(self: Task, article_id: int) -> str:
+    def enrich_article(self: Task[[int], str], article_id: int) -> str:
         try:
             outcome = process_article(
                 article_id=article_id,

@@ -71,7 +71,7 @@ class IngestBatcher:
             if len(group) == 1 or isinstance(exc, UNAVAILABLE):
                 # The database is unreachable: retrying each article would only wait N times.
                 for _, future in group:
-                    _settle(future, error=exc)
+                    _settle(future, exc)
                 return
             log.warning(
                 "group write failed; retrying one by one",
@@ -81,18 +81,13 @@ class IngestBatcher:
                 await self._write([pending])
             return
         for (_, future), result in zip(group, results, strict=True):
-            _settle(future, result=result)
+            _settle(future, result)
 
 
-def _settle(
-    future: asyncio.Future[Stored],
-    *,
-    result: Stored | None = None,
-    error: BaseException | None = None,
-) -> None:
+def _settle(future: asyncio.Future[Stored], outcome: Stored | BaseException) -> None:
     if future.done():  # the client went away and the request was cancelled
         return
-    if error is not None:
-        future.set_exception(error)
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
     else:
-        future.set_result(result)  # type: ignore[arg-type]
+        future.set_result(outcome)

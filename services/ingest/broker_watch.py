@@ -44,7 +44,7 @@ class BrokerWatch:
         loss: BrokerLoss | None = None
         if marker is None:
             loss = BrokerLoss("marker missing", run_id)
-        elif marker.decode() != run_id or (self._run_id is not None and self._run_id != run_id):
+        elif _text(marker) != run_id or (self._run_id is not None and self._run_id != run_id):
             loss = BrokerLoss("run id changed", run_id)
         if loss is not None:
             self._client.set(self._key, run_id)
@@ -53,3 +53,8 @@ class BrokerWatch:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (bytes unless the client decodes responses)."""
+    return value.decode() if isinstance(value, bytes) else value

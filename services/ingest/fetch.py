@@ -118,7 +118,7 @@ class UrlFetcher:
         response = self.client.send(request, stream=True)
         try:
             if response.is_redirect:
-                location = response.headers.get("location")
+                location: str | None = response.headers.get("location")
                 if not location:
                     raise FetchError("a redirect without a Location")
                 return urljoin(target.url, location)

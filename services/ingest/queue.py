@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from celery import Celery
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from shared.celery_app import ENRICH_TASK
 from shared.db import relaxed_commit
@@ -57,8 +57,8 @@ def mark_queued(*, engine: Engine, article_ids: Sequence[int]) -> None:
         # Only pending or queued rows: a fast worker may already have enriched the article.
         session.exec(
             update(Article)
-            .where(Article.id.in_(article_ids))
-            .where(Article.status.in_([ArticleStatus.pending, ArticleStatus.queued]))
+            .where(col(Article.id).in_(article_ids))
+            .where(col(Article.status).in_([ArticleStatus.pending, ArticleStatus.queued]))
             .values(status=ArticleStatus.queued, queued_at=now, updated_at=now)
         )
         session.commit()

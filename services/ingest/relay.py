@@ -43,10 +43,10 @@ def stale_article_ids(
 def _waiting_ids(
     session: Session, pending_before: datetime, queued_before: datetime, limit: int
 ) -> list[int]:
-    stale_pending: ColumnElement[bool] = (Article.status == ArticleStatus.pending) & (
+    stale_pending: ColumnElement[bool] = (col(Article.status) == ArticleStatus.pending) & (
         col(Article.updated_at) < pending_before
     )
-    stale_queued: ColumnElement[bool] = (Article.status == ArticleStatus.queued) & (
+    stale_queued: ColumnElement[bool] = (col(Article.status) == ArticleStatus.queued) & (
         col(Article.queued_at) < queued_before
     )
     query = (

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from shared.models import Article, ArticleStatus, utcnow
 from shared.schemas import ArticleIn
@@ -63,22 +63,27 @@ def store_articles(*, session: Session, items: Sequence[ArticleIn]) -> list[Stor
     statement = (
         dialect_insert(Article)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Article.id, Article.dedupe_key)
+        .returning(col(Article.id), col(Article.dedupe_key))
     )
     # Core executemany: compiled once and cached, sent as multi-row INSERTs by SQLAlchemy's
     # "insertmanyvalues". A `.values([...])` statement is compiled anew for every batch size,
     # which cost more CPU than the database's own work.
     found = session.connection().execute(statement, list(rows.values()))
-    inserted = {key: article_id for article_id, key in found}
+    # (A primary key is never NULL; the filter tells the type checker so.)
+    inserted = {key: article_id for article_id, key in found if article_id is not None}
     existing: dict[str, tuple[int, str]] = {}
     missing = [key for key in rows if key not in inserted]
     if missing:
-        found = session.exec(
+        rows_found = session.exec(
             select(Article.dedupe_key, Article.id, Article.status).where(
-                Article.dedupe_key.in_(missing)
+                col(Article.dedupe_key).in_(missing)
             )
         )
-        existing = {key: (article_id, status) for key, article_id, status in found}
+        existing = {
+            key: (article_id, status)
+            for key, article_id, status in rows_found
+            if article_id is not None
+        }
     session.commit()
 
     results: list[Stored] = []

@@ -72,7 +72,7 @@ def holding(worker: Proc) -> int | None:
 @pytest.fixture
 def cluster(hosts_allowed: None, tmp_path: Path) -> Iterator[tuple[hosts.Cluster, list[Proc]]]:
     with hosts.cluster(
-        ["w1", "w2"], tmp_path, worker_env={"WIREFEED_TEST_TASK_DELAY": TASK_DELAY}
+        ["w1", "w2"], tmp_path, worker_env={"WIREFEED_TESTING_TASK_DELAY": TASK_DELAY}
     ) as running:
         yield running
 

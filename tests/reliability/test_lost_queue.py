@@ -51,7 +51,7 @@ def test_broker_restarted_empty_recovers_at_once(
     started = time.monotonic()
     posted = 150
     # The task delay (a test hook) keeps the queue full long enough for the faults to land.
-    env = {"WIREFEED_TEST_TASK_DELAY": "0.2"}
+    env = {"WIREFEED_TESTING_TASK_DELAY": "0.2"}
     ingest = Ingest(backend, log_dir)
     relay = Proc("relay", ["relay"], backend_env(backend), log_dir)  # default settings
     relay.wait_for_log("relay started", timeout=30)

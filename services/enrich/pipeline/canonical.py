@@ -38,7 +38,33 @@ def _full_names_by_short_form(mentions: list[RawMention], aliases: AliasTable) -
                     candidates[alias_key(short)].add(m.text)
     # A short form that could end two different people ("Smith") stays unresolved.
     resolved = {short: next(iter(names)) for short, names in candidates.items() if len(names) == 1}
+    resolved.update(_full_names_by_first_word(mentions, aliases, set(candidates)))
     return resolved
+
+
+def _full_names_by_first_word(
+    mentions: list[RawMention], aliases: AliasTable, trailing: set[str]
+) -> dict[str, str]:
+    """Names written family name first ("Wang Donghai" ... "Wang"), and first-name references
+    ("Jansher Khan" ... "Jansher"): a first word joins the one PERSON name it starts, unless it
+    also ends a name, is a known entity, or the model places it anywhere ("Jordan" the
+    country beside "Jordan Henderson")."""
+    starts: dict[str, set[str]] = defaultdict(set)
+    placed = set()
+    for m in mentions:
+        words = m.text.split()
+        if m.label == "PERSON" and 2 <= len(words) <= 3 and aliases.lookup(m.text) is None:
+            starts[alias_key(words[0])].add(m.text)
+        elif m.label in ("GPE", "LOC", "FAC"):
+            placed.add(alias_key(m.text))
+    return {
+        first: next(iter(names))
+        for first, names in starts.items()
+        if len(names) == 1
+        and first not in trailing
+        and first not in placed
+        and aliases.lookup(first) is None
+    }
 
 
 def canonicalise(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import trafilatura
+from trafilatura.settings import Document
 
 from services.enrich.pipeline.document import Extracted
 
@@ -20,6 +21,7 @@ def extract_html(html: str) -> Extracted:
         deduplicate=False,
         favor_precision=False,
     )
-    if found is None or not (found.text or "").strip():
+    text = found.text if isinstance(found, Document) else None
+    if not isinstance(found, Document) or text is None or not text.strip():
         raise ExtractionError("no article text could be extracted from the HTML")
-    return Extracted(text=found.text, title=found.title, author=found.author, date=found.date)
+    return Extracted(text=text, title=found.title, author=found.author, date=found.date)

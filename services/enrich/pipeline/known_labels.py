@@ -16,6 +16,13 @@ from services.enrich.pipeline.prose import lowercase_words, opens_sentence
 from shared.aliases import AliasTable
 
 
+def label_known_names(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """The step: known names relabelled, and found where the model missed them."""
+    return untagged_known_names(apply_known_labels(mentions, aliases), text, aliases)
+
+
 def apply_known_labels(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
     relabelled = []
     for m in mentions:

@@ -4,7 +4,10 @@ guess at one occurrence.
 - a surname is evidence for its full name: where "Rudolph" is a PERSON in most of its mentions,
   "Mason Rudolph" tagged ORG is that person too (and then joins it, see canonical.py);
 - where a one-word "person" is written as a place ("at al-Tanf", "near al-Tanf") more often than
-  as someone who speaks or acts, and no full name in the article ends with it, it is a place.
+  as someone who speaks or acts, and no full name in the article ends with it, it is a place;
+- a city or a "person" that beats, draws with or loses to another side is a team ("Newcastle
+  beat Southampton", "Derbyshire lost to Kent"): an ORG. Countries keep their label (national
+  sides are named after the place), and so do people with a full name in the article.
 """
 
 from __future__ import annotations
@@ -23,6 +26,13 @@ _PERSON_AFTER = re.compile(
     r"^(?:['’]s\b|,?\s+(?:said|says|told|added|wrote|asked|argued|believes|thinks|who)\b)"
 )
 MIN_PLACE_EVIDENCE = 2
+_MATCH_VERBS = (
+    r"beat|beats|defeated|defeats|drew with|draw with|lost to|lose to|edged|thrashed|routed|"
+    r"hammered|overcame|outplayed|eliminated|knocked out"
+)
+_TEAM_AFTER = re.compile(rf"^\s+(?:{_MATCH_VERBS})\s+(?:the\s+)?[A-Z]")
+_TEAM_BEFORE = re.compile(rf"(?:\b(?:{_MATCH_VERBS})|\bv|\bvs\.?|\bversus)\s+(?:the\s+)?$")
+_TEAM_FROM = frozenset({"PERSON", "GPE", "LOC"})
 
 
 def _majority(mentions: list[RawMention]) -> dict[str, Counter[str]]:
@@ -37,6 +47,12 @@ def _looks_like_a_name(words: list[str]) -> bool:
         _NAME_WORD.match(w) and w not in NOT_A_PERSON_WORDS and not any(c.isdigit() for c in w)
         for w in words
     )
+
+
+def vote_labels(mentions: list[RawMention], text: str, aliases: AliasTable) -> list[RawMention]:
+    """The step: surnames' votes first, then places by context."""
+    mentions = people_by_surname(mentions, aliases)
+    return teams_by_context(places_by_context(mentions, text, aliases), text, aliases)
 
 
 def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
@@ -97,6 +113,43 @@ def places_by_context(
     return [
         RawMention(m.text, "GPE", m.start, m.end)
         if m.label in ("PERSON", "ORG") and alias_key(m.text) in places
+        else m
+        for m in mentions
+    ]
+
+
+def teams_by_context(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """Names that play a match somewhere in the article are teams there and everywhere, unless
+    the other side is a person ("Nadal beat Federer" where "Rafael Nadal" is named)."""
+    people = {
+        alias_key(part)
+        for m in mentions
+        if m.label == "PERSON" and " " in m.text
+        for part in (m.text, m.text.split()[-1])
+    }
+    teams = set()
+    for index, m in enumerate(mentions):
+        key = alias_key(m.text)
+        if m.label not in _TEAM_FROM or key in people:
+            continue
+        known = aliases.lookup(m.text)
+        if known is not None and known.label in ("GPE", "LOC", "NORP"):
+            continue
+        if _TEAM_AFTER.match(text[m.end : m.end + 40]):
+            opponent = mentions[index + 1] if index + 1 < len(mentions) else None
+        elif _TEAM_BEFORE.search(text, max(0, m.start - 20), m.start):
+            opponent = mentions[index - 1] if index else None
+        else:
+            continue
+        if opponent is None or alias_key(opponent.text) not in people:
+            teams.add(key)
+    if not teams:
+        return mentions
+    return [
+        RawMention(m.text, "ORG", m.start, m.end)
+        if m.label in _TEAM_FROM and alias_key(m.text) in teams
         else m
         for m in mentions
     ]

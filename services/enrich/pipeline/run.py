@@ -1,7 +1,8 @@
 """The pipeline, every step in the order it runs:
 
 extract -> clean -> strip boilerplate -> judge language -> tag entities -> trim mentions ->
-refine mentions -> propagate names -> canonicalise -> rank by salience -> stats.
+refine mentions -> label known names -> propagate names -> vote labels by evidence ->
+canonicalise -> rank by salience -> stats.
 
 Pure: everything it needs (rules, aliases, the loaded model, the language detector) is passed
 in. `enrich_many` streams several documents' paragraphs through one `nlp.pipe`, which is how
@@ -25,6 +26,8 @@ from services.enrich.pipeline.document import (
 )
 from services.enrich.pipeline.entities import RawMention, tag_texts
 from services.enrich.pipeline.extract import extract_html
+from services.enrich.pipeline.known_labels import label_known_names
+from services.enrich.pipeline.label_evidence import vote_labels
 from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
 from services.enrich.pipeline.mention_rules import refine_mentions
 from services.enrich.pipeline.propagate import propagate
@@ -91,7 +94,9 @@ def resolve_entities(
     """From the model's mentions to the article's entities, most salient first."""
     mentions = trim_mentions(found, not_names=not_names)
     mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
+    mentions = label_known_names(mentions, text.text, aliases)
     mentions = propagate(mentions, text.text)
+    mentions = vote_labels(mentions, text.text, aliases)
     entities = canonicalise(mentions, text=text, aliases=aliases)
     return rank_by_salience(entities, text.text)
 

@@ -1,0 +1,71 @@
+"""services/ingest/queue.py against a real embedded Valkey broker (no worker): tasks go out by
+name after the rows exist, sent rows become `queued`; with the broker down nothing is lost."""
+
+from __future__ import annotations
+
+import json
+
+import redis
+from celery import Celery
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from services.ingest.queue import enqueue_articles, mark_queued
+from services.ingest.store import store_articles
+from shared.celery_app import ENRICH_TASK, make_celery
+from shared.models import Article, ArticleStatus
+from shared.schemas import ArticleIn
+from shared.settings import Settings
+from tests.unit.conftest import queued_messages
+
+
+def stored_ids(engine: Engine, count: int) -> list[int]:
+    items = [ArticleIn.model_validate({"text": f"Story number {n}."}) for n in range(count)]
+    with Session(engine) as session:
+        return [s.id for s in store_articles(session=session, items=items)]
+
+
+def statuses(engine: Engine, ids: list[int]) -> list[str]:
+    with Session(engine) as session:
+        return [session.get_one(Article, i).status for i in ids]
+
+
+def test_sent_articles_are_queued_one_task_each(
+    engine: Engine, celery: Celery, broker_settings: Settings
+) -> None:
+    ids = stored_ids(engine, 3)
+    assert enqueue_articles(engine=engine, celery=celery, article_ids=ids) == ids
+    assert statuses(engine, ids) == [ArticleStatus.queued] * 3
+    assert queued_messages(broker_settings) == 3
+    with redis.Redis.from_url(broker_settings.broker_url) as client:
+        message = json.loads(client.lindex(broker_settings.task_queue, 0) or b"{}")
+    assert message["headers"]["task"] == ENRICH_TASK
+
+
+def test_broker_down_leaves_articles_pending_for_the_relay(engine: Engine) -> None:
+    down = make_celery(
+        Settings(_env_file=None, broker_url="redis://127.0.0.1:1/0", publish_timeout=0.5),
+        producer=True,
+    )
+    try:
+        ids = stored_ids(engine, 2)
+        assert enqueue_articles(engine=engine, celery=down, article_ids=ids) == []
+    finally:
+        down.close()
+    assert statuses(engine, ids) == [ArticleStatus.pending] * 2
+
+
+def test_nothing_to_send_sends_nothing(
+    engine: Engine, celery: Celery, broker_settings: Settings
+) -> None:
+    assert enqueue_articles(engine=engine, celery=celery, article_ids=[]) == []
+    assert queued_messages(broker_settings) == 0
+
+
+def test_mark_queued_never_undoes_a_final_status(engine: Engine) -> None:
+    done, waiting = stored_ids(engine, 2)
+    with Session(engine) as session:
+        session.get_one(Article, done).status = ArticleStatus.enriched
+        session.commit()
+    mark_queued(engine=engine, article_ids=[done, waiting])
+    assert statuses(engine, [done, waiting]) == [ArticleStatus.enriched, ArticleStatus.queued]

@@ -1,0 +1,176 @@
+"""Issue 8's entity rules on modern news, on hand-made mentions as the small model gives them
+(no model): known platforms/products/companies, colon tails, glued profile-card names, titles
+inside spans, surname evidence, places by context, and the data lists behind them."""
+
+from __future__ import annotations
+
+from services.enrich.config import PACKAGED_MORE_GIVEN_NAMES, load_word_list
+from services.enrich.pipeline.document import EntityGroup
+from services.enrich.pipeline.entities import RawMention
+from services.enrich.pipeline.run import resolve_entities
+from services.enrich.pipeline.textmap import TextMap
+from shared.aliases import PACKAGED_KNOWN_ENTITIES, AliasTable, load_aliases
+
+ALIASES = load_aliases()
+NAMES = frozenset({"Tim", "Mason", "Kristi", "Novak"})
+
+
+def tagged(text: str, *spans: tuple[str, str]) -> list[RawMention]:
+    mentions, cursor = [], 0
+    for surface, label in spans:
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        mentions.append(RawMention(surface, label, start, cursor))
+    return mentions
+
+
+def resolved(
+    text: str, *spans: tuple[str, str], aliases: AliasTable = ALIASES
+) -> list[EntityGroup]:
+    return resolve_entities(
+        tagged(text, *spans), text=TextMap.identity(text), aliases=aliases, given_names=NAMES
+    )
+
+
+def labels(groups: list[EntityGroup]) -> set[tuple[str, str]]:
+    return {(g.name, g.label) for g in groups}
+
+
+def test_platforms_and_companies_are_not_people_or_places() -> None:
+    text = "Twitter banned him. Alibaba shares rose. Ericsson cut jobs."
+    groups = resolved(text, ("Twitter", "PERSON"), ("Alibaba", "GPE"), ("Ericsson", "PERSON"))
+    assert labels(groups) == {("Twitter", "ORG"), ("Alibaba", "ORG"), ("Ericsson", "ORG")}
+
+
+def test_a_product_is_never_a_person_and_lends_no_surname() -> None:
+    text = "The MacBook Pro is fast. The Pro model costs more."
+    groups = resolved(text, ("MacBook Pro", "PERSON"))
+    assert labels(groups) == {("MacBook Pro", "PRODUCT")}
+
+
+def test_a_colon_tail_is_cut() -> None:
+    text = "Apple Arcade: So far it has 200 games."
+    assert labels(resolved(text, ("Apple Arcade: So", "ORG"))) == {("Apple Arcade", "ORG")}
+
+
+def test_a_known_name_the_model_missed_is_found() -> None:
+    text = "Games come to Apple Arcade this week."
+    assert labels(resolved(text)) == {("Apple Arcade", "ORG")}
+
+
+def test_known_names_are_not_read_in_an_all_caps_headline() -> None:
+    text = "TELL US WHAT YOU THINK\nShe said so."
+    assert labels(resolved(text)) == set()
+
+
+def test_an_inner_title_parts_the_company_from_its_chief() -> None:
+    text = "Apple CEO Tim Cook spoke. Cook said sales grew."
+    groups = resolved(text, ("Apple CEO Tim Cook", "ORG"), ("Cook", "PERSON"))
+    assert labels(groups) == {("Apple", "ORG"), ("Tim Cook", "PERSON")}
+    assert next(g for g in groups if g.name == "Tim Cook").count == 2
+
+
+def test_surname_votes_make_the_full_name_a_person() -> None:
+    text = "Mason Rudolph threw twice. Rudolph said it went well. Rudolph left. Rudolph smiled."
+    spans = [("Mason Rudolph", "ORG")] + [("Rudolph", "PERSON")] * 3
+    groups = resolved(text, *spans)
+    assert labels(groups) == {("Mason Rudolph", "PERSON")}
+    assert groups[0].count == 4
+
+
+def test_a_lone_org_vote_does_not_outweigh_a_person_surname() -> None:
+    text = "Rudolph Partners grew. Rudolph Partners hired."
+    groups = resolved(text, ("Rudolph Partners", "ORG"), ("Rudolph Partners", "ORG"))
+    assert labels(groups) == {("Rudolph Partners", "ORG")}
+
+
+def test_a_person_written_as_a_place_is_a_place() -> None:
+    text = "Forces at al-Tanf were attacked. The base near al-Tanf is small. In al-Tanf, calm."
+    spans = [("al-Tanf", "PERSON"), ("al-Tanf", "ORG"), ("al-Tanf", "PERSON")]
+    assert labels(resolved(text, *spans)) == {("al-Tanf", "GPE")}
+
+
+def test_a_person_who_speaks_stays_a_person() -> None:
+    text = "Smith arrived in Leeds. Smith said no. Smith told us more. At Smith's house, calm."
+    spans = [("Smith", "PERSON"), ("Leeds", "GPE"), ("Smith", "PERSON"), ("Smith", "PERSON")]
+    spans.append(("Smith", "PERSON"))
+    assert ("Smith", "PERSON") in labels(resolved(text, *spans))
+
+
+def test_glued_profile_card_names_are_split() -> None:
+    text = (
+        "Kristi NoemKristi Lynn NoemSouth Dakota governor spoke. Kristi Noem said South Dakota"
+        " would sue. Noem left."
+    )
+    groups = resolved(
+        text,
+        ("Kristi NoemKristi Lynn NoemSouth Dakota", "PERSON"),
+        ("Kristi Noem", "PERSON"),
+        ("South Dakota", "GPE"),
+        ("Noem", "PERSON"),
+    )
+    names = {g.name for g in groups}
+    assert not any("NoemKristi" in n or "NoemSouth" in n for n in names), names
+    assert {"Kristi Noem", "South Dakota"} <= names
+
+
+def test_a_brand_written_in_camel_case_is_not_split() -> None:
+    text = "YouTube removed the video. YouTube said so."
+    groups = resolved(text, ("YouTube", "ORG"), ("YouTube", "ORG"))
+    assert labels(groups) == {("YouTube", "ORG")}
+
+
+def test_the_alias_file_wins_over_the_known_list() -> None:
+    own = AliasTable.from_dict({"entities": [{"name": "Twitter", "label": "PERSON"}]})
+    assert own.over(ALIASES).lookup("Twitter").label == "PERSON"
+    assert ALIASES.lookup("Twitter").label == "ORG"
+
+
+def test_the_lists_are_data_with_their_sources() -> None:
+    """The generated lists keep out what they promise to keep out."""
+    known = load_aliases(PACKAGED_KNOWN_ENTITIES, known=None)
+    assert known.lookup("Afghans").label == "NORP"
+    assert known.lookup("Apple Inc.").name == "Apple"
+    assert known.lookup("Block") is None  # a company named by a plain word
+    assert known.lookup("Jordan") is None  # a country that is a person's name
+    more = load_word_list(PACKAGED_MORE_GIVEN_NAMES)
+    assert "Kristi" in more
+    assert not {"Paris", "Will", "Grace", "Dallas", "China"} & more
+
+
+def test_a_family_name_written_first_joins_its_full_name() -> None:
+    text = "Dissident Wang Donghai was held. Wang's letter was read. Wang was arrested."
+    spans = [("Wang Donghai", "PERSON"), ("Wang", "ORG"), ("Wang", "ORG")]
+    groups = resolved(text, *spans)
+    assert labels(groups) == {("Wang Donghai", "PERSON")}
+    assert groups[0].count == 3
+
+
+def test_a_first_word_the_article_places_does_not_join() -> None:
+    text = "Jordan Henderson scored. Jordan closed its border."
+    groups = resolved(text, ("Jordan Henderson", "PERSON"), ("Jordan", "GPE"))
+    assert labels(groups) == {("Jordan Henderson", "PERSON"), ("Jordan", "GPE")}
+
+
+def test_sides_that_play_a_match_are_teams() -> None:
+    text = "Derbyshire beat Kent by six wickets. Newcastle drew with Southampton."
+    spans = [("Derbyshire", "PERSON"), ("Kent", "PERSON"), ("Newcastle", "GPE")]
+    spans.append(("Southampton", "GPE"))
+    assert labels(resolved(text, *spans)) == {
+        ("Derbyshire", "ORG"),
+        ("Kent", "ORG"),
+        ("Newcastle", "ORG"),
+        ("Southampton", "ORG"),
+    }
+
+
+def test_countries_and_named_people_are_not_teams() -> None:
+    text = "France beat Spain. Rafael Nadal beat Federer. Nadal beat Federer again."
+    spans = [("France", "GPE"), ("Spain", "GPE"), ("Rafael Nadal", "PERSON")]
+    spans += [("Federer", "PERSON"), ("Nadal", "PERSON"), ("Federer", "PERSON")]
+    assert labels(resolved(text, *spans)) == {
+        ("France", "GPE"),
+        ("Spain", "GPE"),
+        ("Rafael Nadal", "PERSON"),
+        ("Federer", "PERSON"),
+    }
