@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import func, literal_column, or_, union
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
@@ -88,7 +89,7 @@ def list_articles(
     if search is not None and search.matches_nothing:
         return []
     rank = search.rank().label("rank") if search is not None else literal_column("NULL")
-    query = select(Article, rank).options(*_SUMMARY_ONLY)
+    query: Any = select(Article, rank).options(*_SUMMARY_ONLY)
     query = _apply_filters(session, query, filters=filters, aliases=aliases)
     if query is None:
         return []
@@ -176,6 +177,7 @@ def feed_page(
     The one feed query: /v1/feed, /v1/stream and webhook deliveries are all views of it, so
     they follow the same positions and the same filters."""
     postgres = session.get_bind().dialect.name == "postgresql"
+    query: Any
     if postgres:
         query = select(Article, _PG_FEED_ENTITIES).options(*_TEXTS, _deferred(Article.enrichment))
     else:
@@ -255,10 +257,10 @@ def load_article(
 ) -> tuple[Article, dict[str, Any]] | None:
     """One article and its stored enrichment; `slim` drops mentions and source text (on
     PostgreSQL in the database), `with_raw` loads the submitted body."""
-    options = [] if with_raw else [defer(Article.raw, raiseload=True)]
+    options = [] if with_raw else [_deferred(Article.raw)]
     if slim and session.get_bind().dialect.name == "postgresql":
         query = select(Article, _PG_SLIM_ENRICHMENT).options(
-            *options, defer(Article.enrichment, raiseload=True)
+            *options, _deferred(Article.enrichment)
         )
         row = session.exec(query.where(Article.id == article_id)).one_or_none()
         if row is None:
@@ -290,16 +292,16 @@ def entity_articles(
 
 def list_sources(session: Session) -> list[dict[str, Any]]:
     """Every source with its article counts and latest dates."""
-    enriched = func.count().filter(Article.status == "enriched")
+    enriched = func.count().filter(col(Article.status) == ArticleStatus.enriched)
     rows = session.execute(
-        select(
-            Article.source,
+        sa_select(  # five columns: more than sqlmodel's select() is typed for
+            col(Article.source),
             func.count().label("articles"),
             enriched.label("enriched"),
             func.max(Article.published_at).label("last_published_at"),
             func.max(Article.enriched_at).label("last_enriched_at"),
         )
         .group_by(Article.source)
-        .order_by(func.count().desc(), Article.source)
+        .order_by(func.count().desc(), col(Article.source))
     ).all()
     return [dict(r._mapping) for r in rows]

@@ -38,7 +38,7 @@ from services.api.records import (
 )
 from shared.aliases import AliasTable
 from shared.db import SessionDep
-from shared.models import Entity
+from shared.models import ArticleStatus, Entity
 from shared.schemas import (
     ArticleDetail,
     ArticleFields,
@@ -175,7 +175,7 @@ def find_articles(
         entity_type=entity_type.value if entity_type else None,
         min_salience=min_salience if about else None,
         source=source,
-        status=status_.value if status_ else None,
+        status=ArticleStatus(status_.value) if status_ else None,
         published_from=published_from,
         published_to=published_to,
         language=language,

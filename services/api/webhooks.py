@@ -80,7 +80,7 @@ def create_webhook(body: WebhookIn, session: WriteSession, settings: SettingsDep
     check_webhook_url(str(body.url), settings)
     after = body.after
     if after is None:
-        after = session.exec(select(func.coalesce(func.max(Article.feed_seq), 0))).one()
+        after = session.exec(select(func.max(col(Article.feed_seq)))).one() or 0
     secret = body.secret or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     sub = WebhookSubscription(
         url=str(body.url),

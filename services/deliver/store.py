@@ -141,4 +141,4 @@ def subscriptions_behind(session: Session) -> list[int]:
 
 
 def _feed_end(session: Session) -> int:
-    return int(session.exec(select(func.coalesce(func.max(Article.feed_seq), 0))).one())
+    return session.exec(select(func.max(col(Article.feed_seq)))).one() or 0
