@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import re
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -105,6 +107,11 @@ def _with_source(item: Any, source: str | None) -> dict[str, Any]:
     return item if isinstance(item, dict) else {"invalid": item}
 
 
+def _say(message: str) -> None:
+    """A line above the progress bar, on stderr with it (stdout keeps only the summary)."""
+    tqdm.write(message, file=sys.stderr)
+
+
 def _batches(items: list[Found], size: int) -> Iterator[list[Found]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -123,6 +130,8 @@ def ingest_paths(
 ) -> dict[str, int]:
     """Post every article found; with `wait_api`, then wait until each accepted one is final.
     Returns counts of accepted, duplicate, rejected (and enriched/failed when waiting)."""
+    # One request log line per article would tear the progress bar apart.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     totals = {"accepted": 0, "duplicates": 0, "rejected": 0}
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     found: list[Found] = []
@@ -131,7 +140,7 @@ def ingest_paths(
             found.extend(articles_from(file, source=source))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, EOFError) as exc:
             totals["rejected"] += 1
-            tqdm.write(f"rejected {file}: cannot read it ({type(exc).__name__}: {exc})")
+            _say(f"rejected {file}: cannot read it ({type(exc).__name__}: {exc})")
     ids: list[int] = []
     with (
         httpx.Client(base_url=base_url, headers=headers, timeout=60.0) as client,
@@ -144,7 +153,7 @@ def ingest_paths(
             body = response.json()
             if response.status_code == 422:
                 totals["rejected"] += len(batch)
-                tqdm.write(f"rejected {batch[0].origin} .. {batch[-1].origin}: {body['detail']}")
+                _say(f"rejected {batch[0].origin} .. {batch[-1].origin}: {body['detail']}")
             else:
                 for key in totals:
                     totals[key] += body[key]
@@ -153,9 +162,7 @@ def ingest_paths(
                         ids.append(item["result"]["id"])
                     else:
                         detail = item.get("errors") or ""
-                        tqdm.write(
-                            f"rejected {batch[item['index']].origin}: {item['error']} {detail}"
-                        )
+                        _say(f"rejected {batch[item['index']].origin}: {item['error']} {detail}")
             bar.update(len(batch))
     if wait_api is not None and ids:
         totals |= _wait_final(
