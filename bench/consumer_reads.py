@@ -138,6 +138,7 @@ def main() -> None:
         bare.wait(10)
         backend.engine.dispose()
         backend.celery.close()
+    machine_line = ", ".join(f"{k} {v}" for k, v in started.items())
     lines = [
         "",
         "## Consumer reads (issue 9: slim records, feed, full-text search)",
@@ -145,7 +146,7 @@ def main() -> None:
         f"Command: `python -m bench.consumer_reads --repeats {args.repeats} --seconds "
         f"{args.seconds:g}`; {ARTICLES:,} bulk-loaded PostgreSQL articles "
         f"({bulk_load.database_size(URL)}); one connection, one uvicorn process. "
-        f"Machine at start: {', '.join(f'{k} {v}' for k, v in started.items())}. Median [min-max] over {args.repeats} repeats; "
+        f"Machine at start: {machine_line}. Median [min-max] over {args.repeats} repeats; "
         "'bare query' is the EXPLAIN ANALYZE execution time of the statements the API issued "
         "for that request (one run, the first path).",
         "",

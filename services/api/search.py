@@ -25,6 +25,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import Select
 from sqlmodel import Session, col
 
@@ -89,14 +90,28 @@ class Search:
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.query = query
         self.fts_query = None if self.postgres else websearch_to_fts5(query)
+        # Parsed once, then passed as a constant: as a function call in a WHERE clause it would
+        # be parsed again for every row the planner filters.
+        self.tsquery_text = (
+            session.execute(
+                text("SELECT websearch_to_tsquery('english', :q)::text"), {"q": query}
+            ).scalar_one()
+            if self.postgres
+            else ""
+        )
 
     @property
     def matches_nothing(self) -> bool:
-        return not self.postgres and self.fts_query is None
+        if self.postgres:
+            return not self.tsquery_text  # only stop words: nothing to look for
+        return self.fts_query is None
+
+    def _tsquery(self) -> ColumnElement[Any]:
+        return cast(bindparam("search_tsq", self.tsquery_text), TSQUERY)
 
     def rank(self) -> ColumnElement[float]:
         if self.postgres:
-            tsquery = func.websearch_to_tsquery("english", bindparam("search_q", self.query))
+            tsquery = self._tsquery()
             # float8: a `real` read back as text is not exactly the value compared in the
             # cursor's WHERE clause, and pages would skip tied or near-tied hits.
             rank = func.ts_rank(literal_column(f"article.{SEARCH_COLUMN}"), tsquery)
@@ -107,8 +122,7 @@ class Search:
     def apply(self, query: Select[Any]) -> Select[Any]:
         """Restrict `query` (over Article) to the hits."""
         if self.postgres:
-            tsquery = func.websearch_to_tsquery("english", bindparam("search_q", self.query))
-            return query.where(literal_column(f"article.{SEARCH_COLUMN}").op("@@")(tsquery))
+            return query.where(literal_column(f"article.{SEARCH_COLUMN}").op("@@")(self._tsquery()))
         return query.join(_FTS, _FTS.c.rowid == col(Article.id)).where(
             literal_column(SEARCH_TABLE).op("MATCH")(bindparam("search_q", self.fts_query))
         )
@@ -121,10 +135,9 @@ class Search:
             rows = session.execute(
                 text(
                     "SELECT id, ts_headline('english', coalesce(clean_text, title, ''), "
-                    "websearch_to_tsquery('english', :q), :opts) FROM article "
-                    "WHERE id = ANY(:ids)"
+                    "CAST(:q AS tsquery), :opts) FROM article WHERE id = ANY(:ids)"
                 ),
-                {"q": self.query, "opts": _HEADLINE_OPTIONS, "ids": list(ids)},
+                {"q": self.tsquery_text, "opts": _HEADLINE_OPTIONS, "ids": list(ids)},
             )
         else:
             rows = session.execute(

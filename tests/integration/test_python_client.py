@@ -14,6 +14,7 @@ import pytest
 from wirefeed_client import AsyncClient, Backoff, Client, WirefeedError
 from wirefeed_client.models import SCHEMAS
 
+from tests.support.api_server import ApiServer
 from tests.support.processes import Proc, start_service, wait_until
 from tests.support.services import Backend, free_port
 from tests.support.stack import reset_store, running_stack
@@ -22,24 +23,24 @@ READ_KEY = "client-reader-key-0123456789"
 
 
 @pytest.fixture(scope="module")
-def services(backend: Backend, worker: Proc, log_dir: Path) -> Iterator[dict[str, Any]]:
+def services(
+    backend: Backend, worker: Proc, log_dir: Path, api_server: ApiServer
+) -> Iterator[dict[str, Any]]:
     with pytest.MonkeyPatch.context() as monkeypatch, running_stack(backend, monkeypatch) as s:
         reset_store(s.engine)
         backend.flush_broker()
-    ports = {"ingest": free_port(), "api": free_port()}
-    procs = {name: start_service(backend, log_dir, name, port) for name, port in ports.items()}
+    port = free_port()
+    ingest = start_service(backend, log_dir, "ingest", port)
     try:
         yield {
-            "procs": procs,
-            "ports": ports,
+            "server": api_server,
             "backend": backend,
             "log_dir": log_dir,
-            "api": f"http://127.0.0.1:{ports['api']}",
-            "ingest": f"http://127.0.0.1:{ports['ingest']}",
+            "api": api_server.url,
+            "ingest": f"http://127.0.0.1:{port}",
         }
     finally:
-        for proc in procs.values():
-            proc.stop()
+        ingest.stop()
 
 
 def test_typed_models_match_the_openapi(services: dict[str, Any]) -> None:

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 
-from tests.support.processes import Proc, start_service
-from tests.support.services import Backend, free_port
+from tests.support.api_server import ApiServer
+from tests.support.processes import Proc
+from tests.support.services import Backend
 from tests.support.stack import Stack, reset_store, running_stack
 
 
@@ -61,16 +61,11 @@ def read_events(
 
 
 @pytest.fixture(scope="module")
-def served(backend: Backend, worker: Proc, log_dir: Path) -> Iterator[tuple[Stack, str]]:
-    port = free_port()
+def served(backend: Backend, worker: Proc, api_server: ApiServer) -> Iterator[tuple[Stack, str]]:
     with pytest.MonkeyPatch.context() as monkeypatch, running_stack(backend, monkeypatch) as s:
         reset_store(s.engine)
         backend.flush_broker()
-        api = start_service(backend, log_dir, "api", port)
-        try:
-            yield s, f"http://127.0.0.1:{port}"
-        finally:
-            api.stop()
+        yield s, api_server.url
 
 
 def _post_all(stack: Stack, articles: list[dict[str, Any]]) -> list[int]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.api_server import ApiServer
 from tests.support.browser import chromium_browser, screenshot
 from tests.support.processes import Proc, start_service
 from tests.support.services import Backend, free_port
@@ -41,7 +42,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def site(
-    backend: Backend, worker: Proc, log_dir: Path
+    backend: Backend, worker: Proc, api_server: ApiServer
 ) -> Iterator[tuple[Stack, str, dict[str, int]]]:
     with pytest.MonkeyPatch.context() as monkeypatch, running_stack(backend, monkeypatch) as s:
         reset_store(s.engine)
@@ -52,12 +53,7 @@ def site(
         ids |= {a["external_id"]: s.post(a)["id"] for a in OTHERS}
         for article_id in ids.values():
             assert s.wait_final(article_id)["status"] == "enriched"
-        port = free_port()
-        api = start_service(backend, log_dir, "api", port)
-        try:
-            yield s, f"http://127.0.0.1:{port}", ids
-        finally:
-            api.stop()
+        yield s, api_server.url, ids
 
 
 def _tag(backend: Backend) -> str:

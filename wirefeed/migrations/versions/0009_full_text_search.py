@@ -1,7 +1,9 @@
 """full-text search: a weighted tsvector column + GIN index on PostgreSQL, FTS5 on SQLite
 
-Both are kept current by the database itself (a generated column; triggers on SQLite), so every
-writer of `title` or `clean_text` (ingest, enrichment, re-enrichment) updates the index.
+Both are kept current by the database itself (triggers), so every writer of `title` or
+`clean_text` (ingest, enrichment, re-enrichment) updates the index. A trigger rather than a
+generated column on PostgreSQL: a bulk load (bench/bulk_load.py, triggers off) can then copy a
+vector computed once per distinct text instead of parsing every row again.
 The objects are dialect-specific and so live here only; shared.models.SEARCH_OBJECTS names them
 for the model-vs-migration check.
 
@@ -44,13 +46,23 @@ SQLITE_UP = [
 ]
 
 
+PG_NEW_VECTOR = PG_VECTOR.replace("(title", "(NEW.title").replace("(clean_text", "(NEW.clean_text")
+PG_UP = [
+    "ALTER TABLE article ADD COLUMN search_vector tsvector",
+    "CREATE FUNCTION article_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"NEW.search_vector := {PG_NEW_VECTOR}; "
+    "RETURN NEW; END $$",
+    "CREATE TRIGGER article_search_vector BEFORE INSERT OR UPDATE OF title, clean_text "
+    "ON article FOR EACH ROW EXECUTE FUNCTION article_search_vector()",
+    f"UPDATE article SET search_vector = {PG_VECTOR}",
+    "CREATE INDEX ix_article_search ON article USING gin (search_vector)",
+]
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"ALTER TABLE article ADD COLUMN search_vector tsvector "
-            f"GENERATED ALWAYS AS ({PG_VECTOR}) STORED"
-        )
-        op.execute("CREATE INDEX ix_article_search ON article USING gin (search_vector)")
+        for statement in PG_UP:
+            op.execute(statement)
     else:
         for statement in SQLITE_UP:
             op.execute(statement)
@@ -59,6 +71,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_article_search")
+        op.execute("DROP TRIGGER IF EXISTS article_search_vector ON article")
+        op.execute("DROP FUNCTION IF EXISTS article_search_vector()")
         op.execute("ALTER TABLE article DROP COLUMN IF EXISTS search_vector")
     else:
         for trigger in ("article_fts_insert", "article_fts_delete", "article_fts_update"):
