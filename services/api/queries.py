@@ -114,10 +114,13 @@ def list_articles(
             session, select(col(Article.id)), filters=filters, aliases=aliases
         )
         newest = search.apply(hits).order_by(_unindexed_id().desc()).limit(RANK_CANDIDATES)
+        candidates = newest.subquery()
+        # A join, not IN (...): the planner then fetches the candidates by key instead of
+        # hashing them against a scan of the whole table.
         query = (
             select(Article, rank)
             .options(*_SUMMARY_ONLY)
-            .where(col(Article.id).in_(select(newest.subquery().c.id)))
+            .join(candidates, candidates.c.id == col(Article.id))
         )
     if by_relevance and search is not None:
         rank_expr = search.rank()
