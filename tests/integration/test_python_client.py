@@ -97,14 +97,18 @@ def test_post_read_search_and_follow_across_a_restart(services: dict[str, Any]) 
         seen += [next(follower)["seq"] for _ in range(3)]
         # The API goes away and comes back on the same port; the follower reconnects and
         # resumes after the last item it got.
-        api: Proc = services["procs"]["api"]
-        api.stop()
-        more = client.post_article(
-            {"text": "Grain ships left Odesa on Friday.", "source": "client", "external_id": "c9"}
-        )
-        services["procs"]["api"] = start_service(
-            services["backend"], services["log_dir"], "api", services["ports"]["api"]
-        )
+        posted: list[int] = []
+
+        def post_while_down() -> None:
+            article = {
+                "text": "Grain ships left Odesa on Friday.",
+                "source": "client",
+                "external_id": "c9",
+            }
+            posted.append(client.post_article(article)["id"])
+
+        services["server"].restart(between=post_while_down)
+        more = {"id": posted[0]}
         _wait_enriched(client, more["id"])
         item = next(follower)
         assert item["article"]["id"] == more["id"]
@@ -123,7 +127,8 @@ def test_async_client_searches_and_follows(services: dict[str, Any]) -> None:
                     break
             return found, followed
 
-    found, followed = asyncio.run(run())
+    # Bounded: a missing item must fail the test, not hang it.
+    found, followed = asyncio.run(asyncio.wait_for(run(), timeout=60))
     assert len(found) == 4 and sorted(found) == sorted(followed)
 
 
