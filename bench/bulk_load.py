@@ -82,7 +82,7 @@ def load(url: str, articles: int) -> None:
         cur.execute("SET maintenance_work_mem = '512MB'")
         # Emptied in this transaction, so COPY FREEZE writes rows already frozen; the indexes
         # are built once at the end (a sort each) instead of being updated row by row.
-        cur.execute("TRUNCATE article, article_entity, entity, entity_alias")
+        cur.execute("TRUNCATE article, article_entity, entity, entity_alias, feed_event")
         rebuild = _drop_secondary_indexes(cur, ("article", "article_entity"))
         cur.execute(
             "CREATE TEMP TABLE bulk_template (t int PRIMARY KEY, title text, body text, "
@@ -90,7 +90,7 @@ def load(url: str, articles: int) -> None:
         )
         cur.execute(
             "CREATE TEMP TABLE bulk_template_entity (t int, entity_id int, mention_count int, "
-            "first_offset int, salience float8)"
+            "first_offset int, salience float8, label text)"
         )
         with cur.copy("COPY bulk_template FROM STDIN") as copy:
             for t, ((article, _), (text, data, _)) in enumerate(
@@ -99,8 +99,8 @@ def load(url: str, articles: int) -> None:
                 copy.write_row((t, article.title, text, orjson.dumps(data).decode()))
         with cur.copy("COPY bulk_template_entity FROM STDIN") as copy:
             for t, (_, _, rows) in enumerate(prepared):
-                for row in rows:
-                    copy.write_row((t, *row))
+                for link in rows:
+                    copy.write_row((t, *link))
         cur.execute(
             "ALTER TABLE bulk_template ADD COLUMN vector tsvector, ADD COLUMN title_vector tsvector"
         )
@@ -127,12 +127,12 @@ def load(url: str, articles: int) -> None:
             print(f"[bulk] {high:,}/{articles:,} articles {elapsed()}", flush=True)
         with cur.copy(
             "COPY article_entity (article_id, entity_id, mention_count, first_offset, "
-            "salience) FROM STDIN"
+            "salience, label) FROM STDIN"
         ) as copy:
             for i in range(1, articles + 1):
                 if _status(i, articles) == "enriched":
-                    for entity_id, offset in tails.pick():
-                        copy.write_row((i, entity_id, 1, offset, TAIL_SALIENCE))
+                    for entity_id, offset, label in tails.pick():
+                        copy.write_row((i, entity_id, 1, offset, TAIL_SALIENCE, label))
         print(f"[bulk] long-tail entities linked {elapsed()}", flush=True)
         with cur.copy(
             "COPY entity (id, name, name_key, label, article_count) FROM STDIN WITH (FREEZE)"
@@ -149,6 +149,17 @@ def load(url: str, articles: int) -> None:
         print(f"[bulk] rows in {elapsed()}; building indexes", flush=True)
         for statement in rebuild:
             cur.execute(statement)
+        # One `created` feed event per article in the feed, at the article's feed position.
+        cur.execute(
+            "INSERT INTO feed_event (position, article_id, revision, kind, created_at) "
+            "SELECT feed_seq, id, 1, 'created', enriched_at FROM article "
+            "WHERE feed_seq IS NOT NULL"
+        )
+        # One `created` event per enriched article, at its feed position (as migration 0010 does).
+        cur.execute(
+            "INSERT INTO feed_event (position, article_id, revision, kind, created_at) "
+            "SELECT feed_seq, id, 1, 'created', enriched_at FROM article WHERE feed_seq IS NOT NULL"
+        )
         cur.execute("UPDATE feed_counter SET value = (SELECT max(feed_seq) FROM article)")
         for table in ("article", "entity"):
             cur.execute(
@@ -207,8 +218,8 @@ _INSERT_ARTICLES = (
     f"FROM ({_SERIES}) g JOIN bulk_template tp ON tp.t = g.i %% %(templates)s ORDER BY i"
 )
 _INSERT_LINKS = (
-    "INSERT INTO article_entity (article_id, entity_id, mention_count, first_offset, salience) "
-    "SELECT i, te.entity_id, te.mention_count, te.first_offset, te.salience "
+    "INSERT INTO article_entity (article_id, entity_id, mention_count, first_offset, salience, "
+    "label) SELECT i, te.entity_id, te.mention_count, te.first_offset, te.salience, te.label "
     f"FROM ({_SERIES}) g JOIN bulk_template_entity te ON te.t = g.i %% %(templates)s "
     "WHERE st = 'enriched' ORDER BY i, te.entity_id"
 )
@@ -253,19 +264,23 @@ class _TailEntities:
         self.entities = entities
         self.size = max(100, articles // 4)
         self.rng = random.Random(17)
-        self.ids: dict[int, int] = {}
+        self.ids: dict[int, tuple[int, str]] = {}
 
-    def pick(self) -> list[tuple[int, int]]:
-        """(entity id, first offset) of this article's tail entities."""
+    def pick(self) -> list[tuple[int, int, str]]:
+        """(entity id, first offset, label) of this article's tail entities."""
         ranks = {int(self.size ** self.rng.random()) for _ in range(TAILS_PER_ARTICLE)}
-        return [(self._entity(rank), 40 * (rank % 50)) for rank in sorted(ranks)]
+        out = []
+        for rank in sorted(ranks):
+            entity_id, label = self._entity(rank)
+            out.append((entity_id, 40 * (rank % 50), label))
+        return out
 
-    def _entity(self, rank: int) -> int:
+    def _entity(self, rank: int) -> tuple[int, str]:
         if rank not in self.ids:
-            name = f"Tailname {rank}"
-            entity_id = self.entities.add(name, TAIL_LABELS[rank % len(TAIL_LABELS)])
+            name, label = f"Tailname {rank}", TAIL_LABELS[rank % len(TAIL_LABELS)]
+            entity_id = self.entities.add(name, label)
             self.entities.aliases.add((alias_key(name), entity_id))
-            self.ids[rank] = entity_id
+            self.ids[rank] = (entity_id, label)
         return self.ids[rank]
 
 
@@ -300,7 +315,7 @@ def _drop_secondary_indexes(cur: psycopg.Cursor[Any], tables: tuple[str, ...]) -
     ]
 
 
-Prepared = tuple[str, dict[str, Any], list[tuple[int, int, int, float]]]
+Prepared = tuple[str, dict[str, Any], list[tuple[int, int, int, float, str]]]
 
 
 def _prepared(enriched: EnrichedDocument, entities: _Entities) -> Prepared:
@@ -310,7 +325,15 @@ def _prepared(enriched: EnrichedDocument, entities: _Entities) -> Prepared:
     rows = []
     for entity in data["entities"]:
         entity["id"] = entities.ids[(alias_key(entity["name"]), entity["label"])]
-        rows.append((entity["id"], entity["count"], entity["first_offset"], entity["salience"]))
+        rows.append(
+            (
+                entity["id"],
+                entity["count"],
+                entity["first_offset"],
+                entity["salience"],
+                entity["label"],
+            )
+        )
     return enriched.clean_text, data, rows
 
 

@@ -23,7 +23,7 @@ from bench.loadgen import get_loop
 from bench.read_api import Request, explain
 from bench.stats import Summary
 
-# A database of its own: the schema must have the search column (migration 0009_fts).
+# A database of its own: the schema must have the search column (migration 0014_fts).
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wirefeed_bench_consumer"
 ARTICLES = 100_000
 TARGETS = {"article": 20.0, "feed": 30.0, "search": 50.0}

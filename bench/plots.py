@@ -54,7 +54,7 @@ def _line(ax: Axes, points: list[dict[str, Any]], x: str, y: str, label: str, **
 def _footer(fig: Any, documents: list[dict[str, Any]]) -> None:
     about = {
         f"{d['name']}: {d['machine'].get('date', '?')}, {d['machine'].get('cores', '?')} cores, "
-        f"load {d['machine'].get('load average at start', '?')}"
+        f"load {str(d['machine'].get('load average at start', '?')).split(' (')[0]}"
         for d in documents
     }
     fig.text(0.01, 0.005, "; ".join(sorted(about)), fontsize=6, color="grey", va="bottom")
@@ -74,6 +74,8 @@ def plot_throughput() -> Path | None:
         documents.append(multihost)
         for name, points in multihost["series"].items():
             _line(ax, points, "hosts", "articles_per_s", name, linestyle="--")
+            one = statistics.median(_values(points[0], "articles_per_s"))
+            ax.plot([1, 2], [one, 2 * one], ":", color="grey", label="linear from 1 host")
     ax.set_xlabel("workers (processes on one host, or hosts of one process)")
     ax.set_ylabel("articles/s")
     ax.set_xticks([1, 2])
@@ -114,6 +116,7 @@ def plot_read_latency() -> Path | None:
     ]
     if not documents:
         return None
+    documents.sort(key=lambda d: str(d["machine"].get("date", "")))  # oldest (before) first
     rows = max(len(next(iter(d["series"].values()))) for d in documents)
     fig, axes = plt.subplots(
         1, len(documents), figsize=(6 * len(documents), 1 + 0.45 * rows), squeeze=False

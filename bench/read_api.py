@@ -136,46 +136,35 @@ _SCAN = re.compile(
 def explain(backend: BenchBackend, reads: list[Request]) -> tuple[list[str], dict[str, str]]:
     """EXPLAIN ANALYZE of the statements the API issues for each request: the full plans, and
     per request a one-line summary (scans used, total execution time)."""
-    import os
-
     from services.api.app import create_api_app
-    from shared.settings import Settings
-    from tests.support.stack import clear_cached_settings
 
-    os.environ["WIREFEED_DATABASE_URL"] = backend.settings.database_url
-    clear_cached_settings()
     plans: list[str] = []
     summaries: dict[str, str] = {}
-    try:
-        with TestClient(create_api_app(Settings())) as client:
-            for read in reads:
-                with _captured() as statements:
-                    response = client.get(read.path(0))
-                if response.status_code != 200:
-                    raise RuntimeError(f"{read.name}: {response.status_code} {response.text}")
-                total, scans = 0.0, []
-                for statement, parameters in statements:
-                    with backend.engine.connect() as connection:
-                        plan = [
-                            row[0]
-                            for row in connection.exec_driver_sql(
-                                "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters
-                            ).all()
-                        ]
-                    plans.append(f"-- {read.name}: {read.path(0)}\n" + "\n".join(plan))
-                    total += sum(
-                        float(line.split(":")[1].split()[0])
-                        for line in plan
-                        if line.startswith("Execution Time")
-                    )
-                    scans += [m.group(1) for line in plan if (m := _SCAN.search(line))]
-                summaries[read.name] = (
-                    f"{len(statements)} statement(s), {total:.2f} ms; "
-                    + "; ".join(dict.fromkeys(scans))
+    with TestClient(create_api_app(backend.settings)) as client:
+        for read in reads:
+            with _captured() as statements:
+                response = client.get(read.path(0))
+            if response.status_code != 200:
+                raise RuntimeError(f"{read.name}: {response.status_code} {response.text}")
+            total, scans = 0.0, []
+            for statement, parameters in statements:
+                with backend.engine.connect() as connection:
+                    plan = [
+                        row[0]
+                        for row in connection.exec_driver_sql(
+                            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters
+                        ).all()
+                    ]
+                plans.append(f"-- {read.name}: {read.path(0)}\n" + "\n".join(plan))
+                total += sum(
+                    float(line.split(":")[1].split()[0])
+                    for line in plan
+                    if line.startswith("Execution Time")
                 )
-    finally:
-        os.environ.pop("WIREFEED_DATABASE_URL", None)
-        clear_cached_settings()
+                scans += [m.group(1) for line in plan if (m := _SCAN.search(line))]
+            summaries[read.name] = f"{len(statements)} statement(s), {total:.2f} ms; " + "; ".join(
+                dict.fromkeys(scans)
+            )
     return plans, summaries
 
 

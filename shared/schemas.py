@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -75,9 +75,24 @@ class ArticleIn(BaseModel):
         default=None, description="ISO 8601 with a timezone, e.g. 2025-06-04T12:00:00Z."
     )
     language: LanguageTag | None = Field(default=None, description="BCP 47 tag if known, e.g. en.")
+    retracted: bool = Field(
+        default=False,
+        description="Withdraw the article with this `source` and `external_id` (no text needed): "
+        "it becomes a tombstone (410) and the feed carries a `retracted` event.",
+    )
+    retraction_reason: ShortText | None = Field(
+        default=None, description="Why it was withdrawn (with `retracted`)."
+    )
 
     @model_validator(mode="after")
     def _exactly_one_body(self) -> ArticleIn:
+        if self.retracted:
+            if self.external_id is None:
+                raise ValueError(
+                    "'retracted' needs the 'external_id' (and 'source') of the article to "
+                    "withdraw; or DELETE /v1/articles/{id}"
+                )
+            return self
         if self.text is None and self.html is None and self.url is not None:
             return self  # URL ingest: the service fetches the page (see needs_fetch)
         if (self.text is None) == (self.html is None):
@@ -88,7 +103,7 @@ class ArticleIn(BaseModel):
 
     @property
     def needs_fetch(self) -> bool:
-        return self.text is None and self.html is None
+        return self.text is None and self.html is None and not self.retracted
 
     @property
     def body(self) -> str:
@@ -99,6 +114,9 @@ class IngestResult(BaseModel):
     id: int
     status: ArticleStatus
     duplicate: bool = False
+    revision: int = Field(
+        default=1, description="The article's revision this post produced (or matched)."
+    )
 
 
 class BatchItemResult(BaseModel):
@@ -141,8 +159,18 @@ class MentionOut(BaseModel):
     raw_end: int
 
 
+class EntityLinkOut(BaseModel):
+    linked: bool
+    reason: str
+
+
 class ArticleEntityOut(BaseModel):
     id: int | None = None
+    link: EntityLinkOut | None = Field(
+        default=None,
+        description="A name seen alone (a surname) and the store's entity it joined, or why it "
+        "was kept separate.",
+    )
     name: str
     label: str
     count: int
@@ -165,6 +193,16 @@ class CreditOut(BaseModel):
     raw_end: int
 
 
+QualityFlag = Literal[
+    "no_article_found",
+    "empty_after_cleaning",
+    "too_short",
+    "language_uncertain",
+    "possible_boilerplate",
+    "truncated_extraction",
+]
+
+
 class Enrichment(BaseModel):
     """What the pipeline produced for one article, as stored in `article.enrichment` (JSON):
     written by services/enrich/store.py, read by the API's routes and queries. The cleaned text
@@ -174,12 +212,17 @@ class Enrichment(BaseModel):
     language_confidence: float | None = None
     entities_skipped_reason: str | None = None
     metadata: dict[str, Any] = {}
+    quality: list[str] = []
+    quality_detail: dict[str, Any] = {}
     removals: list[RemovalOut] = []
     credits: list[CreditOut] = []
     entities: list[ArticleEntityOut] = []
     stats: dict[str, Any] = {}
     source_text: str | None = Field(
         default=None, description="For HTML only: the extracted text raw offsets point into."
+    )
+    pipeline: dict[str, str] | None = Field(
+        default=None, description="What produced it (services/enrich/identity.py)."
     )
 
 
@@ -208,9 +251,26 @@ class ArticleSummary(BaseModel):
     published_at: UtcDatetime | None
     created_at: UtcDatetime
     enriched_at: UtcDatetime | None
-    feed_seq: int | None
+    feed_seq: int | None = Field(description="Position of the article's latest feed event.")
+    revision: int = 1
+    revised_at: UtcDatetime | None = Field(
+        default=None, description="When the latest revision arrived (None: never revised)."
+    )
+    syndication_group: int | None = Field(
+        default=None,
+        description="Id of the original (earliest) article of its group of near-duplicate "
+        "copies from other sources; equal to `id` for the original; None: no copy known.",
+    )
+    pipeline: dict[str, str] | None = Field(
+        default=None,
+        description="What produced the enrichment: {version, model, model_version, rules_hash, "
+        "aliases_hash} (detail and feed; not on list pages).",
+    )
     language: str | None
     error: str | None
+    quality: list[str] = Field(
+        default=[], description="Quality flags of the enriched record (see docs/quality.md)."
+    )
 
 
 class ArticleDetail(ArticleSummary):
@@ -232,10 +292,12 @@ class ArticleDetail(ArticleSummary):
         default=[], description="Canonical entities; `mentions` only with include=mentions."
     )
     metadata: dict[str, Any] = {}
-    stats: dict[str, Any] = {}
-    quality: dict[str, Any] | None = Field(
-        default=None, description="Quality flags of the enrichment, when the pipeline set any."
+    author: str | None = Field(default=None, description="From the page's metadata (HTML).")
+    site_name: str | None = Field(default=None, description="From the page's metadata (HTML).")
+    quality_detail: dict[str, Any] = Field(
+        default={}, description="What triggered each quality flag."
     )
+    stats: dict[str, Any] = {}
     raw: str | None = Field(
         default=None, description="Exactly as submitted (text or HTML); with include=raw."
     )
@@ -261,6 +323,37 @@ class ArticleListItem(ArticleSummary):
     )
 
 
+class RevisionSummary(BaseModel):
+    revision: int
+    status: str = Field(
+        description="enriched, pending, failed, superseded (retracted before enrichment), or "
+        "the article's own status for its current revision"
+    )
+    current: bool
+    title: str | None
+    published_at: UtcDatetime | None
+    received_at: UtcDatetime
+    enriched_at: UtcDatetime | None
+
+
+class RevisionList(BaseModel):
+    article_id: int
+    items: list[RevisionSummary]
+
+
+class RevisionDetail(RevisionSummary):
+    article_id: int
+    content_type: str
+    raw: str
+    url: str | None
+    clean_text: str | None
+    error: str | None
+    removals: list[RemovalOut] = []
+    credits: list[CreditOut] = []
+    entities: list[ArticleEntityOut] = []
+    pipeline: dict[str, str] | None = None
+
+
 class ArticlePage(BaseModel):
     items: list[ArticleListItem]
     next_cursor: str | None
@@ -268,6 +361,12 @@ class ArticlePage(BaseModel):
 
 class FeedItem(BaseModel):
     seq: int
+    event: Literal["created", "updated", "retracted"]
+    cause: Literal["revision", "reenrich", "retraction"] = Field(
+        description="What made the event: a revision enriched, a re-enrichment that changed "
+        "the record, or a retraction."
+    )
+    revision: int
     article: ArticleSummary
     entities: list[ArticleEntityOut]
 
@@ -333,6 +432,9 @@ class WebhookFilters(BaseModel):
     source: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     language: LanguageTag | None = None
     q: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    events: list[Literal["created", "updated", "retracted"]] | None = Field(
+        default=None, description="Only these kinds of feed event; default: every kind."
+    )
 
 
 class WebhookIn(BaseModel):

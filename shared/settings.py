@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     )
     embedded_broker_port: int = 6390
     task_queue: str = Field(default="enrich", description="Broker queue the enrich tasks use.")
+    reenrich_queue: str = Field(
+        default="",
+        description="Broker queue of `wirefeed reenrich` tasks; empty: 're' + task_queue "
+        "('reenrich').",
+    )
 
     # HTTP services.
     ingest_host: str = "127.0.0.1"
@@ -43,7 +48,14 @@ class Settings(BaseSettings):
     max_body_seconds: float = Field(
         default=30.0, description="A request body must arrive within this time (else 408)."
     )
-    max_article_chars: int = 1_000_000
+    max_article_chars: int = Field(
+        default=1_000_000, description="Limit on a text article (characters)."
+    )
+    max_html_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        description="Limit on a raw HTML page (UTF-8 bytes): pages carry far more markup than "
+        "text, so this is apart from max_article_chars.",
+    )
     max_batch_items: int = 1000
     max_page_size: int = 500
 
@@ -77,6 +89,27 @@ class Settings(BaseSettings):
     # Queue behaviour.
     task_max_attempts: int = 5
     task_retry_backoff_max: int = 60
+    # Time limits per task: base + per_million_chars * (article characters / 1,000,000) seconds.
+    # Soft: the article ends `failed` with the reason; hard (later): the child is killed, and
+    # the article ends `failed` too. Never retried: it would take as long again.
+    task_soft_time_limit: float = Field(
+        default=60.0,
+        description="Seconds a task may run before it is stopped, plus the per-size allowance.",
+    )
+    task_time_limit: float = Field(
+        default=120.0,
+        description="Seconds before the worker kills a task's process, plus the "
+        "per-size allowance.",
+    )
+    task_time_limit_per_million_chars: float = Field(
+        default=240.0, description="Seconds added to both limits per 1,000,000 characters."
+    )
+    # Celery's unit (KiB): a child above this after a task is replaced by a fresh one.
+    worker_max_memory_per_child: int = Field(
+        default=716_800,
+        description="KiB of resident memory after which a worker child is "
+        "replaced (700 MiB; 0 turns it off).",
+    )
     visibility_timeout: int = 3600
     publish_timeout: float = Field(
         default=2.0, description="Seconds ingest and relay wait on the broker per send."
@@ -107,6 +140,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'wirefeed.db').resolve()}"
+
+    @property
+    def effective_reenrich_queue(self) -> str:
+        return self.reenrich_queue or f"re{self.task_queue}"
 
     @property
     def effective_ingest_url(self) -> str:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from services.api.app import create_api_app
 from services.enrich.worker import create_worker_app
 from services.ingest.app import create_ingest_app
-from shared.settings import get_settings
+from shared.settings import Settings, get_settings
 from wirefeed.testing import installed_hooks
 
 
@@ -23,5 +23,8 @@ def api_app() -> FastAPI:
     return create_api_app(get_settings())
 
 
-def worker_app() -> Celery:
-    return create_worker_app(get_settings(), after_claim=installed_hooks().after_claim())
+def worker_app(settings: Settings | None = None) -> Celery:
+    """`settings`: this process's, with what `wirefeed worker`'s options changed."""
+    return create_worker_app(
+        settings or get_settings(), after_claim=installed_hooks().after_claim()
+    )

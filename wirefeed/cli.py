@@ -7,6 +7,7 @@ import contextlib
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from shared.logging import configure_logging
@@ -54,10 +55,13 @@ def _worker(args: argparse.Namespace) -> int:
         )
     from wirefeed.apps import worker_app
 
+    settings = _worker_settings(args)
+    # Listed first, fresh articles are taken before re-enrichment (priority queue order).
+    queues = args.queues or f"{settings.task_queue},{settings.effective_reenrich_queue}"
     argv = [
         "worker",
         "--queues",
-        get_settings().task_queue,
+        queues,
         "--hostname",
         f"enrich-{os.getpid()}@%h",
         "--loglevel",
@@ -71,7 +75,9 @@ def _worker(args: argparse.Namespace) -> int:
         argv += ["--concurrency", str(args.concurrency)]
     if args.max_tasks_per_child:
         argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
-    worker_app().worker_main(argv)
+    if settings.worker_max_memory_per_child > 0:
+        argv += ["--max-memory-per-child", str(settings.worker_max_memory_per_child)]
+    worker_app(settings).worker_main(argv)
     return 0
 
 
@@ -100,6 +106,18 @@ def _deliverer(args: argparse.Namespace) -> int:
         ]
     )
     return 0
+
+
+def _worker_settings(args: argparse.Namespace) -> Settings:
+    """The settings, with what the command line says about limits taking precedence."""
+    overrides = {
+        "task_soft_time_limit": args.soft_time_limit,
+        "task_time_limit": args.time_limit,
+        "task_time_limit_per_million_chars": args.time_limit_per_million_chars,
+        "worker_max_memory_per_child": args.max_memory_per_child,
+    }
+    chosen = {k: v for k, v in overrides.items() if v is not None}
+    return get_settings().model_copy(update=chosen) if chosen else get_settings()
 
 
 def _ping_worker(args: argparse.Namespace) -> int:
@@ -144,6 +162,43 @@ def _relay(_: argparse.Namespace) -> int:
             settings=settings,
         )
     return 0
+
+
+def _reenrich(args: argparse.Namespace) -> int:
+    from services.enrich.reenrich_jobs import Selector
+    from shared.celery_app import make_celery
+    from shared.db import make_engine
+    from wirefeed.reenrich_cli import run_reenrich
+
+    settings = get_settings()
+    selector = Selector(stale=args.stale, source=args.source, since=args.since, rule=args.rule)
+    celery = make_celery(settings)
+    try:
+        return run_reenrich(
+            selector=selector,
+            settings=settings,
+            engine=make_engine(settings.effective_database_url),
+            celery=celery,
+            out=sys.stdout,
+            dry_run=args.dry_run,
+            wait=not args.no_wait,
+            window=args.window,
+        )
+    except KeyboardInterrupt:
+        print("stopped; run the same command again to resume")
+        return 130
+    finally:
+        celery.close()
+
+
+def _since(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO 8601 date or time: {value!r} (e.g. 2026-11-30)"
+        ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _migrate(_: argparse.Namespace) -> int:
@@ -238,6 +293,44 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
     worker.add_argument("--max-tasks-per-child", type=int, default=None)
     worker.add_argument(
+        "--queues",
+        default=None,
+        help="comma-separated queues, first polled first; default: the enrich queue, then "
+        "the reenrich queue (give only the reenrich queue for a re-enrichment-only worker)",
+    )
+    worker.add_argument(
+        "--max-memory-per-child",
+        type=int,
+        default=None,
+        metavar="KIB",
+        help="replace a child whose resident memory is above this after a task "
+        "(KiB; default WIREFEED_WORKER_MAX_MEMORY_PER_CHILD, 716800 = 700 MiB; 0: off)",
+    )
+    worker.add_argument(
+        "--soft-time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a task is stopped and its article fails after this plus the per-size allowance "
+        "(default WIREFEED_TASK_SOFT_TIME_LIMIT, 60)",
+    )
+    worker.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a task's process is killed and its article fails after this plus the per-size "
+        "allowance (default WIREFEED_TASK_TIME_LIMIT, 120)",
+    )
+    worker.add_argument(
+        "--time-limit-per-million-chars",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds added to both limits per 1,000,000 characters of the article "
+        "(default WIREFEED_TASK_TIME_LIMIT_PER_MILLION_CHARS, 240)",
+    )
+    worker.add_argument(
         "--metrics-port",
         type=int,
         default=0,
@@ -255,6 +348,26 @@ def build_parser() -> argparse.ArgumentParser:
         run=_relay
     )
     commands.add_parser("migrate", help="upgrade the database schema").set_defaults(run=_migrate)
+
+    reenrich = commands.add_parser(
+        "reenrich",
+        help="re-run the current pipeline over stored articles (low-priority reenrich queue)",
+        description="Selectors combine (AND); none selects every enriched article. Stop with "
+        "Ctrl-C; the same command resumes. A record changes (and the feed gets an `updated` "
+        "event) only if its entities, clean text, removals or stats change.",
+    )
+    reenrich.add_argument(
+        "--stale", action="store_true", help="only records made by another pipeline"
+    )
+    reenrich.add_argument("--source", help="only this source")
+    reenrich.add_argument("--since", type=_since, help="only articles received since (ISO 8601)")
+    reenrich.add_argument("--rule", help="only records this boilerplate rule removed text from")
+    reenrich.add_argument("--dry-run", action="store_true", help="count, queue nothing")
+    reenrich.add_argument("--no-wait", action="store_true", help="return once all are queued")
+    reenrich.add_argument(
+        "--window", type=int, default=1000, help="most tasks outstanding at once (default 1000)"
+    )
+    reenrich.set_defaults(run=_reenrich)
 
     ping = commands.add_parser(
         "ping-worker", help="health check: does a worker on this host answer"

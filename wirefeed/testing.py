@@ -4,6 +4,8 @@ starts; tests running services in-process pass the hooks to the app factories di
 
 - WIREFEED_TESTING_CRASH_MARKER: a task whose article holds this text kills its worker process.
 - WIREFEED_TESTING_TASK_DELAY: seconds each task sleeps after claiming its article.
+- WIREFEED_TESTING_STUCK_MARKER: a task whose article holds this text hangs, deaf to the soft
+  time limit (as native code that never returns would), until the hard limit kills its process.
 - WIREFEED_TESTING_ALLOW_LOOPBACK_FETCH: URL ingest may fetch from 127.0.0.1 (a test page server).
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 
@@ -27,17 +30,18 @@ class Hooks(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WIREFEED_TESTING_", extra="ignore")
 
     crash_marker: str = ""
+    stuck_marker: str = ""
     task_delay: float = 0.0
     allow_loopback_fetch: bool = False
 
     def after_claim(self) -> Callable[[Claim], None] | None:
         """The worker's fault-injection hook, or None when no fault is asked for."""
-        if not self.crash_marker and not self.task_delay:
+        if not self.crash_marker and not self.task_delay and not self.stuck_marker:
             return None
-        marker, delay = self.crash_marker, self.task_delay
+        marker, stuck, delay = self.crash_marker, self.stuck_marker, self.task_delay
         log.warning(
             "TEST HOOKS ACTIVE: never run this in production",
-            extra={"crash_marker": marker, "task_delay": delay},
+            extra={"crash_marker": marker, "stuck_marker": stuck, "task_delay": delay},
         )
 
         def hook(claim: Claim) -> None:
@@ -46,6 +50,10 @@ class Hooks(BaseSettings):
                     "test hook: killing this worker process", extra={"article_id": claim.article_id}
                 )
                 os._exit(70)  # like an OOM kill or a segfault in native code: no clean-up at all
+            if stuck and stuck in claim.raw:
+                # Like native code that never returns: the soft limit's signal cannot reach it.
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+                time.sleep(3600)
             if delay:
                 time.sleep(delay)
 

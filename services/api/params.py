@@ -44,6 +44,7 @@ class StatusName(_AnyCase):
     queued = "queued"
     enriched = "enriched"
     failed = "failed"
+    retracted = "retracted"  # tombstones, listed only when asked for
 
 
 class SortOrder(_AnyCase):

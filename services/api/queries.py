@@ -16,7 +16,15 @@ from sqlmodel import Session, col, select
 
 from services.api.search import Search
 from shared.aliases import AliasTable, alias_key
-from shared.models import Article, ArticleEntity, ArticleStatus, Entity, EntityAlias
+from shared.models import (
+    Article,
+    ArticleEntity,
+    ArticleRevision,
+    ArticleStatus,
+    Entity,
+    EntityAlias,
+    FeedEvent,
+)
 from shared.schemas import entities_without_mentions, stored_field
 
 
@@ -32,6 +40,11 @@ class ArticleFilter:
     language: str | None = None
     enriched_since: datetime | None = None
     q: str | None = None
+    quality: tuple[str, ...] = ()  # every one of these flags
+    quality_not: tuple[str, ...] = ()  # none of these
+    unique: bool = False  # one article per syndication group: its original
+    # The feed only: which kinds of event (created/updated/retracted); None: every kind.
+    events: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +157,16 @@ def list_articles(
 
 
 def _apply_filters(
-    session: Session, query: Any, *, filters: ArticleFilter, aliases: AliasTable
+    session: Session,
+    query: Any,
+    *,
+    filters: ArticleFilter,
+    aliases: AliasTable,
+    tombstones: bool = False,
 ) -> Any:
-    """The WHERE clauses every list shares; None when the filters cannot match anything."""
+    """The WHERE clauses every list shares; None when the filters cannot match anything.
+    Lists show retracted articles only when asked for; the feed (`tombstones`) keeps their
+    events, since a consumer must hear about a retraction."""
     if filters.entity is not None or filters.entity_type is not None:
         mentions = select(ArticleEntity.article_id)
         if filters.entity is not None:
@@ -157,9 +177,9 @@ def _apply_filters(
                 return None
             mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
         else:
-            mentions = mentions.join(Entity, col(Entity.id) == ArticleEntity.entity_id).where(
-                Entity.label == filters.entity_type
-            )
+            # The label copied into the join table: one index walked newest first, instead of
+            # every article of every entity with that label collected and sorted.
+            mentions = mentions.where(ArticleEntity.label == filters.entity_type)
         if filters.min_salience is not None:
             mentions = mentions.where(ArticleEntity.salience >= filters.min_salience)
         query = query.where(col(Article.id).in_(mentions))
@@ -167,6 +187,8 @@ def _apply_filters(
         query = query.where(Article.source == filters.source)
     if filters.status is not None:
         query = query.where(Article.status == filters.status)
+    elif not tombstones:
+        query = query.where(Article.status != ArticleStatus.retracted)
     if filters.published_from is not None:
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
@@ -178,6 +200,19 @@ def _apply_filters(
         language = filters.language.lower()
         query = query.where(
             func.lower(func.coalesce(Article.detected_language, Article.language)) == language
+        )
+    for flag in filters.quality:
+        query = query.where(col(Article.quality).like(f"% {flag} %"))
+    for flag in filters.quality_not:
+        query = query.where(
+            or_(col(Article.quality).is_(None), col(Article.quality).not_like(f"% {flag} %"))
+        )
+    if filters.unique:
+        query = query.where(
+            or_(
+                col(Article.syndication_group).is_(None),
+                col(Article.syndication_group) == col(Article.id),
+            )
         )
     return query
 
@@ -192,6 +227,19 @@ _PG_FEED_ENTITIES = literal_column(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One feed event with the article as it stands now (its latest revision)."""
+
+    position: int
+    kind: str
+    cause: str
+    revision: int
+    article: Article
+    entities: list[dict[str, Any]]
+    pipeline: dict[str, str] | None
+
+
 def feed_page(
     session: Session,
     *,
@@ -199,34 +247,62 @@ def feed_page(
     limit: int,
     filters: ArticleFilter | None = None,
     aliases: AliasTable | None = None,
-) -> list[tuple[Article, list[dict[str, Any]]]]:
-    """Enriched articles after feed position `after`, each with its entities (no mentions).
-
-    The one feed query: /v1/feed, /v1/stream and webhook deliveries are all views of it, so
-    they follow the same positions and the same filters."""
+) -> list[FeedEntry]:
+    """Feed events after position `after`, in position order, each with its article (as it
+    stands now) and the article's entities (no mentions). The one feed query: /v1/feed,
+    /v1/stream and webhook deliveries are all views of it, so they follow the same positions
+    and the same filters (article filters apply to the event's article)."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    query: Any
+    options: tuple[_AbstractLoad, ...] = _TEXTS
     if postgres:
-        query = select(Article, _PG_FEED_ENTITIES).options(*_TEXTS, _deferred(Article.enrichment))
+        extra = (_PG_FEED_ENTITIES, literal_column("article.enrichment -> 'pipeline'", JSONB))
+        options = (*_TEXTS, _deferred(Article.enrichment))
     else:
-        query = select(Article, literal_column("NULL")).options(*_TEXTS)
-    if filters is not None and filters != ArticleFilter():
-        if filters.q and Search(session, filters.q).matches_nothing:
+        extra = (literal_column("NULL"), literal_column("NULL"))
+    query: Any = (
+        select(FeedEvent, Article, *extra)
+        .join(Article, col(Article.id) == FeedEvent.article_id)
+        .options(*options)
+        .where(col(FeedEvent.position) > after)
+    )
+    if filters is not None and filters.events is not None:
+        query = query.where(col(FeedEvent.kind).in_(sorted(filters.events)))
+    if filters is not None and filters != ArticleFilter(events=filters.events):
+        search = Search(session, filters.q) if filters.q else None
+        if search is not None and search.matches_nothing:
             return []
-        query = _apply_filters(session, query, filters=filters, aliases=aliases or AliasTable({}))
+        query = _apply_filters(
+            session, query, filters=filters, aliases=aliases or AliasTable({}), tombstones=True
+        )
         if query is None:
             return []
-        if filters.q:
-            query = Search(session, filters.q).apply(query)
-    query = query.where(col(Article.feed_seq) > after).order_by(col(Article.feed_seq)).limit(limit)
-    rows = session.exec(query).all()
-    if postgres:
-        return [(article, entities or []) for article, entities in rows]
-    entities = stored_field("entities")
-    return [
-        (article, entities_without_mentions((article.enrichment or {}).get(entities, [])))
-        for article, _ in rows
-    ]
+        if search is not None:
+            query = search.apply(query)
+    rows = session.exec(query.order_by(col(FeedEvent.position)).limit(limit)).all()
+    entries = []
+    for event, article, pg_entities, pg_pipeline in rows:
+        if postgres:
+            entities, pipeline = pg_entities or [], pg_pipeline
+        else:
+            stored = article.enrichment or {}
+            entities = entities_without_mentions(stored.get(stored_field("entities"), []))
+            pipeline = stored.get("pipeline")
+        entries.append(
+            FeedEntry(
+                event.position, event.kind, event.cause, event.revision, article, entities, pipeline
+            )
+        )
+    return entries
+
+
+def archived_revisions(session: Session, article_id: int) -> Sequence[ArticleRevision]:
+    """An article's earlier revisions, oldest first (the article row is the latest)."""
+    query = (
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id)
+        .order_by(col(ArticleRevision.revision))
+    )
+    return session.exec(query).all()
 
 
 def list_entities(
@@ -272,10 +348,14 @@ def aliases_of(session: Session, entity_ids: Sequence[int]) -> dict[int, list[st
 
 # An article record without entity mentions or the extracted source text: PostgreSQL strips them
 # before sending the row (they can be most of its bytes).
+# Only an object has keys to drop: a tombstone's (or a never-enriched article's) enrichment may
+# be a JSON null, and `null - 'key'` is an error.
 _PG_SLIM_ENRICHMENT = literal_column(
+    "CASE WHEN jsonb_typeof(article.enrichment) = 'object' THEN "
     "(article.enrichment - 'source_text' - 'entities') || jsonb_build_object('entities', "
     "(SELECT coalesce(jsonb_agg(e - 'mentions' ORDER BY i), '[]'::jsonb) "
-    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i)))",
+    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i))) "
+    "END",
     JSONB,
 )
 

@@ -16,8 +16,9 @@ from shared.schemas import ArticleDetail, ArticleSummary
 RECORD_FIELDS = tuple(ArticleDetail.model_fields)
 
 
-def summary_dict(article: Article) -> dict[str, Any]:
-    """The JSON form of an article's summary (the fields every listing shows)."""
+def summary_dict(article: Article, pipeline: dict[str, str] | None = None) -> dict[str, Any]:
+    """The JSON form of an article's summary (the fields every listing shows); `pipeline` is
+    what produced its enrichment (detail and feed only: lists leave the JSON unread)."""
     return ArticleSummary.model_validate(
         {
             "id": article.id,
@@ -30,8 +31,13 @@ def summary_dict(article: Article) -> dict[str, Any]:
             "created_at": article.created_at,
             "enriched_at": article.enriched_at,
             "feed_seq": article.feed_seq,
+            "revision": article.revision,
+            "revised_at": article.revised_at,
+            "syndication_group": article.syndication_group,
+            "pipeline": pipeline,
             "language": article.detected_language or article.language,
             "error": article.error,
+            "quality": (article.quality or "").split(),
         }
     ).model_dump(mode="json")
 
@@ -39,11 +45,13 @@ def summary_dict(article: Article) -> dict[str, Any]:
 def article_record(
     article: Article, enrichment: dict[str, Any], *, include: set[Include]
 ) -> dict[str, Any]:
-    """Clean text, metadata, entities, removals and quality; raw, source text and entity
-    mentions (most of a stored record's bytes) only when asked for with `include`."""
+    """Clean text, metadata (author, site name), entities, removals, quality flags (the
+    `quality` column, as list filters see them) and revision/pipeline identity; raw, source
+    text and entity mentions (most of a record's bytes) only when asked for with `include`."""
     with_mentions = Include.mentions in include
+    metadata = enrichment.get("metadata", {})
     record: dict[str, Any] = {
-        **summary_dict(article),
+        **summary_dict(article, enrichment.get("pipeline")),
         "content_type": article.content_type,
         "attempts": article.attempts,
         "clean_text": article.clean_text,
@@ -55,9 +63,11 @@ def article_record(
             e if with_mentions else {k: v for k, v in e.items() if k != "mentions"}
             for e in enrichment.get("entities", [])
         ],
-        "metadata": enrichment.get("metadata", {}),
+        "metadata": metadata,
+        "author": metadata.get("author"),
+        "site_name": metadata.get("site_name"),
+        "quality_detail": enrichment.get("quality_detail", {}),
         "stats": enrichment.get("stats", {}),
-        "quality": enrichment.get("quality"),
     }
     if Include.raw in include:
         record["raw"] = article.raw

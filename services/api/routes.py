@@ -4,10 +4,11 @@ queries.py, record shaping in records.py."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
+from sqlmodel import Session
 
 from services.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from services.api.params import (
@@ -20,7 +21,9 @@ from services.api.params import (
 )
 from services.api.queries import (
     ArticleFilter,
+    FeedEntry,
     aliases_of,
+    archived_revisions,
     entity_articles,
     feed_page,
     list_articles,
@@ -38,7 +41,7 @@ from services.api.records import (
 )
 from shared.aliases import AliasTable
 from shared.db import SessionDep
-from shared.models import ArticleStatus, Entity
+from shared.models import Article, ArticleRevision, ArticleStatus, Entity
 from shared.schemas import (
     ArticleDetail,
     ArticleFields,
@@ -47,6 +50,10 @@ from shared.schemas import (
     EntityOut,
     EntityPage,
     FeedPage,
+    QualityFlag,
+    RevisionDetail,
+    RevisionList,
+    RevisionSummary,
     SourcePage,
 )
 
@@ -54,6 +61,7 @@ from shared.schemas import (
 # everything as if it had matched).
 router = APIRouter(prefix="/v1", dependencies=[Depends(reject_unknown_query)])
 
+EventName = Literal["created", "updated", "retracted"]
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
 TypeParam = Annotated[
     EntityLabel | None, Query(description="Entity label, any case: PERSON, person, ORG, GPE...")
@@ -68,19 +76,50 @@ def get_aliases(request: Request) -> AliasTable:
 AliasesDep = Annotated[AliasTable, Depends(get_aliases)]
 
 
+ArticleId = Annotated[int, Path(ge=1, le=MAX_ID, description="An article id")]
+_GONE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No article with this id"},
+    410: {"description": "Retracted: the detail gives the reason and when"},
+}
+
+
+def _live_article(session: Session, article_id: int) -> Article:
+    """The article, or 404; a retracted one answers 410 with its reason (a tombstone)."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")
+    _refuse_tombstone(article)
+    return article
+
+
+def _refuse_tombstone(article: Article) -> None:
+    """410 with the retraction's reason, when, and the last revision."""
+    article_id = article.id
+    if article.status == ArticleStatus.retracted:
+        raise HTTPException(
+            status.HTTP_410_GONE,
+            {
+                "message": f"article {article_id} was retracted",
+                "reason": article.retraction_reason,
+                "retracted_at": article.retracted_at.isoformat() if article.retracted_at else None,
+                "revision": article.revision,
+            },
+        )
+
+
 @router.get(
     "/articles/{article_id}",
     response_model=ArticleDetail | ArticleFields,
-    summary="One article",
+    summary="One article (its latest revision)",
     responses={
         200: {"description": "The record (only the chosen `fields` with fields=)"},
         304: {"description": "Unchanged since the ETag given in If-None-Match"},
-        404: {"description": "No article with this id"},
+        **_GONE,
     },
 )
 def get_article(
     request: Request,
-    article_id: Annotated[int, Path(ge=1, le=MAX_ID, description="An article id")],
+    article_id: ArticleId,
     session: SessionDep,
     include: Annotated[
         str | None,
@@ -110,8 +149,89 @@ def get_article(
     if loaded is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")
     article, enrichment = loaded
+    _refuse_tombstone(article)
     return etag_response(
         request, select_fields(article_record(article, enrichment, include=extras), chosen)
+    )
+
+
+def _current_revision(article: Article) -> dict[str, Any]:
+    return {
+        "revision": article.revision,
+        "status": article.status,
+        "current": True,
+        "title": article.title,
+        "published_at": article.published_at,
+        "received_at": article.revised_at or article.created_at,
+        "enriched_at": article.enriched_at,
+    }
+
+
+def _archived_revision(row: ArticleRevision) -> dict[str, Any]:
+    return {
+        "revision": row.revision,
+        "status": row.status,
+        "current": False,
+        "title": row.title,
+        "published_at": row.published_at,
+        "received_at": row.received_at,
+        "enriched_at": row.enriched_at,
+    }
+
+
+@router.get(
+    "/articles/{article_id}/revisions",
+    response_model=RevisionList,
+    summary="Every revision of an article, oldest first",
+    responses=_GONE,
+)
+def list_revisions(article_id: ArticleId, session: SessionDep) -> RevisionList:
+    article = _live_article(session, article_id)
+    rows = archived_revisions(session, article_id)
+    items = [RevisionSummary.model_validate(_archived_revision(r)) for r in rows]
+    items.append(RevisionSummary.model_validate(_current_revision(article)))
+    return RevisionList(article_id=article_id, items=items)
+
+
+@router.get(
+    "/articles/{article_id}/revisions/{revision}",
+    response_model=RevisionDetail,
+    summary="One revision of an article, with its own enrichment",
+    responses=_GONE,
+)
+def get_revision(
+    article_id: ArticleId,
+    revision: Annotated[int, Path(ge=1, le=MAX_ID, description="A revision number")],
+    session: SessionDep,
+) -> RevisionDetail:
+    article = _live_article(session, article_id)
+    content: Article | ArticleRevision = article
+    if revision == article.revision:
+        summary, clean_text = _current_revision(article), article.clean_text
+        enrichment, error = article.enrichment or {}, article.error
+    else:
+        row = session.get(ArticleRevision, (article_id, revision))
+        if row is None:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND,
+                f"article {article_id} has revisions 1 to {article.revision}; no {revision}",
+            )
+        summary, content, clean_text = _archived_revision(row), row, row.clean_text
+        enrichment, error = row.enrichment or {}, row.error
+    return RevisionDetail.model_validate(
+        {
+            **summary,
+            "article_id": article_id,
+            "content_type": content.content_type,
+            "raw": content.raw,
+            "url": content.url,
+            "clean_text": clean_text,
+            "error": error,
+            "removals": enrichment.get("removals", []),
+            "credits": enrichment.get("credits", []),
+            "entities": enrichment.get("entities", []),
+            "pipeline": enrichment.get("pipeline"),
+        }
     )
 
 
@@ -160,6 +280,18 @@ def find_articles(
     enriched_since: Annotated[
         datetime | None, Query(description="Only articles enriched at or after this time")
     ] = None,
+    quality: Annotated[
+        list[QualityFlag] | None,
+        Query(description="Only records with every one of these quality flags"),
+    ] = None,
+    quality_not: Annotated[
+        list[QualityFlag] | None,
+        Query(description="Only records with none of these quality flags"),
+    ] = None,
+    unique: Annotated[
+        bool,
+        Query(description="One article per syndication group (the original of each copy set)"),
+    ] = False,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> ArticlePage:
@@ -181,6 +313,9 @@ def find_articles(
         language=language,
         enriched_since=enriched_since,
         q=q,
+        quality=tuple(quality or ()),
+        quality_not=tuple(quality_not or ()),
+        unique=unique,
     )
     hits = list_articles(
         session,
@@ -214,14 +349,19 @@ def feed_filters(
     q: Annotated[
         str | None, Query(min_length=1, max_length=500, description="Full-text search")
     ] = None,
+    event: Annotated[
+        list[EventName] | None, Query(description="Only these kinds of event (repeatable)")
+    ] = None,
 ) -> ArticleFilter:
-    """The filters the feed, the stream and webhooks share (a subset of the list's)."""
+    """The filters the feed, the stream and webhooks share (a subset of the list's, plus the
+    kind of event)."""
     return ArticleFilter(
         entity=entity,
         entity_type=entity_type.value if entity_type else None,
         source=source,
         language=language,
         q=q,
+        events=frozenset(event) if event else None,
     )
 
 
@@ -231,20 +371,29 @@ FeedAfter = Annotated[
 ]
 
 
-def feed_items(rows: list[tuple[Any, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
-    """Feed rows as plain JSON-ready data (one shape for /v1/feed and /v1/stream)."""
+def feed_items(rows: list[FeedEntry]) -> list[dict[str, Any]]:
+    """Feed events as plain JSON-ready data (one shape for /v1/feed, /v1/stream and webhook
+    deliveries): one item per event, its kind in `event`, with the article as it stands now."""
     return [
-        {"seq": a.feed_seq or 0, "article": summary_dict(a), "entities": entities}
-        for a, entities in rows
+        {
+            "seq": row.position,
+            "event": row.kind,
+            "cause": row.cause,
+            "revision": row.revision,
+            "article": summary_dict(row.article, row.pipeline),
+            "entities": row.entities,
+        }
+        for row in rows
     ]
 
 
 @router.get(
     "/feed",
     response_model=FeedPage,
-    summary="Enriched articles in the order they became available",
-    description="Follow with `next_after`. Filters narrow what is listed; positions stay those "
-    "of the whole feed, so a filtered follower never sees an item twice or misses one.",
+    summary="Feed events (created, updated, retracted) in the order they happened",
+    description="Follow with `next_after`. One item per event, its kind in `event`, its cause "
+    "and the article's `revision`. Filters narrow what is listed; positions stay those of the "
+    "whole feed, so a filtered follower never sees an item twice or misses one.",
 )
 def read_feed(
     session: SessionDep,

@@ -64,7 +64,7 @@ async def _events(
             yield ServerSentEvent(
                 data=orjson.dumps(item).decode(),
                 id=str(position),
-                event=item.get("event", "article"),
+                event=item["event"],
             )
         if len(items) < PAGE:
             await anyio.sleep(POLL_SECONDS)
@@ -73,10 +73,11 @@ async def _events(
 @router.get(
     "/stream",
     summary="Follow the feed as Server-Sent Events",
-    description="One event per feed item (`event: article`, `id:` its feed position, `data:` "
-    "the feed item as JSON). Resumes after `Last-Event-ID` (sent by EventSource clients on "
-    "reconnect) or `after=`; a comment line every `heartbeat` seconds keeps proxies from "
-    "closing an idle stream. Takes the feed's filters.",
+    description="One SSE event per feed event (`event:` its kind: created, updated or "
+    "retracted; `id:` its feed position; `data:` the feed item as JSON). Resumes after "
+    "`Last-Event-ID` (sent by EventSource clients on reconnect) or `after=`; a comment line "
+    "every `heartbeat` seconds keeps proxies from closing an idle stream. Takes the feed's "
+    "filters, `event=` included.",
     response_class=EventSourceResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "The event stream"}},
 )

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from services.api.cursor import MAX_ID, decode_cursor, encode_cursor
 from services.api.params import reject_unknown_query
-from shared.models import Article, WebhookDelivery, WebhookSubscription
+from shared.models import FeedEvent, WebhookDelivery, WebhookSubscription
 from shared.schemas import (
     DeliveryOut,
     DeliveryPage,
@@ -80,7 +80,7 @@ def create_webhook(body: WebhookIn, session: WriteSession, settings: SettingsDep
     check_webhook_url(str(body.url), settings)
     after = body.after
     if after is None:
-        after = session.exec(select(func.max(col(Article.feed_seq)))).one() or 0
+        after = session.exec(select(func.max(col(FeedEvent.position)))).one() or 0
     secret = body.secret or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     sub = WebhookSubscription(
         url=str(body.url),

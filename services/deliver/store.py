@@ -9,6 +9,7 @@ after `webhook_disable_after` seconds of nothing but failures the subscription i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy.engine import Engine
@@ -18,7 +19,7 @@ from services.api.queries import ArticleFilter, feed_page
 from services.api.routes import feed_items
 from services.deliver.sender import Sender, signed_headers
 from shared.aliases import AliasTable
-from shared.models import Article, WebhookDelivery, WebhookSubscription, utcnow
+from shared.models import FeedEvent, WebhookDelivery, WebhookSubscription, utcnow
 from shared.settings import Settings
 
 BATCH = 20
@@ -40,7 +41,7 @@ def deliver_backlog(
             sub = session.get(WebhookSubscription, subscription_id)
             if sub is None or not sub.active or not _due(sub.next_attempt_at):
                 return delivered
-            filters = ArticleFilter(**sub.filters) if sub.filters else None
+            filters = subscription_filter(sub.filters)
             # Read before the page: every position up to here is visible (positions become
             # visible in order), so a short page means nothing up to `end` is left to send.
             end = _feed_end(session)
@@ -59,6 +60,14 @@ def deliver_backlog(
                     session.add(sub)
                     session.commit()
                 return delivered
+
+
+def subscription_filter(stored: dict[str, Any] | None) -> ArticleFilter | None:
+    """A subscription's stored filters (JSON) as the feed query's filter."""
+    if not stored:
+        return None
+    events = stored.get("events")
+    return ArticleFilter(**{**stored, "events": frozenset(events) if events else None})
 
 
 def _due(next_attempt_at: datetime | None) -> bool:
@@ -82,7 +91,7 @@ def _deliver_one(
     now = utcnow()
     body = orjson.dumps(
         {
-            "type": f"feed.{item.get('event', 'article')}",
+            "type": f"feed.{item['event']}",
             "timestamp": now.isoformat().replace("+00:00", "Z"),
             "data": item,
         }
@@ -141,4 +150,4 @@ def subscriptions_behind(session: Session) -> list[int]:
 
 
 def _feed_end(session: Session) -> int:
-    return session.exec(select(func.max(col(Article.feed_seq)))).one() or 0
+    return session.exec(select(func.max(col(FeedEvent.position)))).one() or 0

@@ -1,15 +1,22 @@
 """Write enrichment results: idempotent, and in feed order.
 
 `save_enriched` runs in one short transaction: it locks the article row, gives up quietly if the
-article is already enriched (a redelivered task), upserts entities and aliases, and takes the
-next feed position last, right before commit. On PostgreSQL the counter row stays locked until
-commit, so positions become visible in order; on SQLite the whole write holds the database lock.
+article is already enriched (a redelivered task) or moved on to a newer revision, upserts
+entities and aliases, and takes the next feed position last, right before commit, writing one
+feed event with it. On PostgreSQL the counter row stays locked until commit, so positions become
+visible in order; on SQLite the whole write holds the database lock.
+
+`save_reenriched` does the same for a re-enrichment, and writes an `updated` event only when the
+result differs from what is stored.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy import update
@@ -20,16 +27,24 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel, col, select
 
+from services.enrich.entity_links import Link, find_links
+from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import EnrichedDocument
+from services.enrich.syndication import link_syndication
 from shared.aliases import alias_key
 from shared.db import relaxed_commit
+from shared.entity_links import unlink_article_entities
+from shared.feed import append_feed_event
 from shared.models import (
     Article,
     ArticleEntity,
+    ArticleRevision,
     ArticleStatus,
     Entity,
     EntityAlias,
-    FeedCounter,
+    FeedCause,
+    FeedEventKind,
+    RevisionStatus,
     utcnow,
 )
 from shared.schemas import Enrichment
@@ -49,6 +64,9 @@ class Claim:
     title: str | None
     source: str | None
     language: str | None
+    revision: int
+    pipeline_hash: str | None
+    reenrich_job_id: int | None
 
 
 def _insert(session: Session, model: type[SQLModel]) -> PgInsert | SqliteInsert:
@@ -56,6 +74,29 @@ def _insert(session: Session, model: type[SQLModel]) -> PgInsert | SqliteInsert:
     if session.get_bind().dialect.name == "postgresql":
         return pg_insert(model)
     return sqlite_insert(model)
+
+
+def read_article(*, session: Session, article_id: int) -> Claim | None:
+    """What the pipeline needs, without counting an attempt (re-enrichment)."""
+    article = session.get(Article, article_id)
+    return None if article is None else _claim(article, attempts=article.attempts)
+
+
+def _claim(article: Article, *, attempts: int) -> Claim:
+    assert article.id is not None
+    return Claim(
+        article_id=article.id,
+        status=ArticleStatus(article.status),
+        attempts=attempts,
+        content_type=article.content_type,
+        raw=article.raw,
+        title=article.title,
+        source=article.source,
+        language=article.language,
+        revision=article.revision,
+        pipeline_hash=article.pipeline_hash,
+        reenrich_job_id=article.reenrich_job_id,
+    )
 
 
 def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
@@ -68,16 +109,7 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     if article is None:
         session.rollback()
         return None
-    claim = Claim(
-        article_id=article_id,
-        status=ArticleStatus(article.status),
-        attempts=article.attempts + (0 if article.status in _FINAL else 1),
-        content_type=article.content_type,
-        raw=article.raw,
-        title=article.title,
-        source=article.source,
-        language=article.language,
-    )
+    claim = _claim(article, attempts=article.attempts + (0 if article.status in _FINAL else 1))
     if article.status not in _FINAL:
         article.attempts = claim.attempts
         article.updated_at = utcnow()
@@ -85,31 +117,239 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     return claim
 
 
-_FINAL = frozenset({ArticleStatus.enriched, ArticleStatus.failed})
+_FINAL = frozenset({ArticleStatus.enriched, ArticleStatus.failed, ArticleStatus.retracted})
 
 
-def mark_failed(*, session: Session, article_id: int, error: str) -> bool:
-    """Record a final failure unless the article was enriched meanwhile. Commits."""
-    result = session.exec(
+def pending_revisions(*, session: Session, article_id: int) -> list[Claim]:
+    """Earlier revisions superseded before they were enriched, oldest first: each is enriched
+    (and gets its feed event) before the current one, so events follow revision order."""
+    article = session.get(Article, article_id)
+    if article is None:
+        return []
+    rows = session.exec(
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id == article_id)
+        .where(ArticleRevision.status == RevisionStatus.pending)
+        .order_by(col(ArticleRevision.revision))
+    ).all()
+    claims = [
+        Claim(
+            article_id=article_id,
+            status=ArticleStatus.pending,
+            attempts=article.attempts,
+            content_type=row.content_type,
+            raw=row.raw,
+            title=row.title,
+            source=article.source,
+            language=row.language,
+            revision=row.revision,
+            pipeline_hash=None,
+            reenrich_job_id=None,
+        )
+        for row in rows
+    ]
+    session.rollback()
+    return claims
+
+
+def mark_revision_failed(*, session: Session, article_id: int, revision: int, error: str) -> None:
+    """An archived revision the pipeline cannot handle: recorded, no event. Commits."""
+    session.exec(
+        update(ArticleRevision)
+        .where(col(ArticleRevision.article_id) == article_id)
+        .where(col(ArticleRevision.revision) == revision)
+        .where(col(ArticleRevision.status) == RevisionStatus.pending)
+        .values(status=RevisionStatus.failed, error=error[:4000])
+    )
+    session.commit()
+
+
+def mark_failed(
+    *, session: Session, article_id: int, error: str, revision: int | None = None
+) -> bool:
+    """Record a final failure unless the article was enriched, retracted or revised meanwhile
+    (a newer revision has its own task and its own chances). Commits."""
+    statement = (
         update(Article)
         .where(col(Article.id) == article_id)
-        .where(col(Article.status) != ArticleStatus.enriched)
-        .values(status=ArticleStatus.failed, error=error[:4000], updated_at=utcnow())
+        .where(col(Article.status).not_in([ArticleStatus.enriched, ArticleStatus.retracted]))
+    )
+    if revision is not None:
+        statement = statement.where(col(Article.revision) == revision)
+    result = session.exec(
+        statement.values(status=ArticleStatus.failed, error=error[:4000], updated_at=utcnow())
     )
     session.commit()
     return bool(result.rowcount)
 
 
-def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocument) -> int | None:
-    """Store the result; returns the feed position, or None if it was already stored. Commits."""
+def save_enriched(
+    *,
+    session: Session,
+    article_id: int,
+    revision: int,
+    enriched: EnrichedDocument,
+    identity: PipelineIdentity,
+) -> int | None:
+    """Store the result of `revision`; returns the feed position, or None if there was nothing
+    to store (already stored by another delivery, or retracted). A revision superseded while
+    it ran is stored in its archived row. Commits."""
     article = session.exec(
         select(Article).where(Article.id == article_id).with_for_update()
     ).one_or_none()
-    if article is None or article.status == ArticleStatus.enriched:
+    if article is not None and article.revision != revision:
+        return _save_archived(session, article, revision, enriched, identity)
+    if article is None or article.status in _FINAL:
         session.rollback()
         return None
 
+    kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
+    entity_ids, links = _write_entities(session, article, enriched)
+    link_syndication(session, article, enriched.clean_text)
+    seq = _store_result(
+        session, article, enriched, entity_ids, identity, kind, FeedCause.revision, links
+    )
+    article.status = ArticleStatus.enriched
+    article.error = None
+    session.add(article)
+    session.commit()
+    return seq
+
+
+def _save_archived(
+    session: Session,
+    article: Article,
+    revision: int,
+    enriched: EnrichedDocument,
+    identity: PipelineIdentity,
+) -> int | None:
+    """An earlier revision's result goes to its archived row, with its own feed event. The
+    article's entity rows stay those of its current revision."""
+    assert article.id is not None
+    row = session.get(ArticleRevision, (article.id, revision))
+    if row is None or row.status != RevisionStatus.pending:
+        session.rollback()
+        return None
+    row.status = RevisionStatus.enriched
+    row.clean_text = enriched.clean_text
+    row.detected_language = enriched.language
+    row.enrichment = _enrichment(enriched, {}, identity).model_dump(mode="json")
+    row.enriched_at = utcnow()
+    session.add(row)
+    kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
+    seq = append_feed_event(
+        session, article_id=article.id, revision=revision, kind=kind, cause=FeedCause.revision
+    )
+    article.feed_seq = seq
+    session.add(article)
+    session.commit()
+    return seq
+
+
+class Reenriched(StrEnum):
+    changed = "changed"  # stored, `updated` event written
+    unchanged = "unchanged"  # same result: only the pipeline identity recorded
+    skipped = "skipped"  # not enriched now, or a newer revision: nothing to redo
+    duplicate = "duplicate"  # this job already did this article (a redelivered task)
+
+
+def mark_reenrich_done(*, session: Session, article_id: int, job_id: int) -> None:
+    """Count the article as done for the job without touching its enrichment. Commits."""
+    session.exec(
+        update(Article).where(col(Article.id) == article_id).values(reenrich_job_id=job_id)
+    )
+    session.commit()
+
+
+def save_reenriched(
+    *,
+    session: Session,
+    article_id: int,
+    revision: int,
+    job_id: int,
+    enriched: EnrichedDocument,
+    identity: PipelineIdentity,
+) -> Reenriched:
+    """Store a re-enrichment of `revision` if it changed anything. Commits."""
+    article = session.exec(
+        select(Article).where(Article.id == article_id).with_for_update()
+    ).one_or_none()
+    if article is None:
+        session.rollback()
+        return Reenriched.skipped
+    if article.reenrich_job_id == job_id:
+        session.rollback()
+        return Reenriched.duplicate
+    article.reenrich_job_id = job_id
+    if article.status != ArticleStatus.enriched or article.revision != revision:
+        session.add(article)
+        session.commit()
+        return Reenriched.skipped
+    links = find_links(session, enriched)
+    if not enrichment_changed(article.enrichment, article.clean_text, enriched, links):
+        article.enrichment = {**(article.enrichment or {}), "pipeline": identity.as_dict()}
+        article.pipeline_hash = identity.hash
+        session.add(article)
+        session.commit()
+        return Reenriched.unchanged
+    entity_ids, links = _write_entities(session, article, enriched)
+    link_syndication(session, article, enriched.clean_text)
+    _store_result(
+        session,
+        article,
+        enriched,
+        entity_ids,
+        identity,
+        FeedEventKind.updated,
+        FeedCause.reenrich,
+        links,
+    )
+    session.add(article)
+    session.commit()
+    return Reenriched.changed
+
+
+def enrichment_changed(
+    stored: dict[str, Any] | None,
+    stored_clean_text: str | None,
+    enriched: EnrichedDocument,
+    links: dict[tuple[str, str], Link] | None = None,
+) -> bool:
+    """Entities, clean text, removals, credits or stats differ (the pipeline identity and the
+    store's entity ids are not part of the result)."""
+    if stored is None:
+        return True
+    before = {**stored, "clean_text": stored_clean_text}
+    after = {
+        **_enrichment(enriched, {}, None, links).model_dump(mode="json"),
+        "clean_text": enriched.clean_text,
+    }
+    return bool(_comparable(before) != _comparable(after))
+
+
+def _comparable(data: dict[str, Any]) -> Any:
+    data = {k: v for k, v in data.items() if k != "pipeline"}
+    data["entities"] = [
+        {k: v for k, v in e.items() if k not in ("id", "link")} for e in data.get("entities", [])
+    ]
+    return json.loads(json.dumps(data, sort_keys=True, default=str))
+
+
+def _write_entities(
+    session: Session, article: Article, enriched: EnrichedDocument
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], Link]]:
+    """The article's entity rows for this result, replacing any earlier result's (a revision or
+    a re-enrichment), with the entities' article counts kept exact."""
+    article_id = article.id
+    assert article_id is not None
+    if article.feed_seq is not None:  # enriched before: take the old result's rows away
+        unlink_article_entities(session, article_id)
+    links = find_links(session, enriched)
     entity_ids = _upsert_entities(session, enriched)
+    for key, link in links.items():
+        # Unless the article already names that entity under another form (one row each).
+        if link.entity_id is not None and link.entity_id not in entity_ids.values():
+            entity_ids[key] = link.entity_id
     rows = [
         {
             "article_id": article_id,
@@ -117,6 +357,7 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
             "mention_count": e.count,
             "first_offset": e.first_offset,
             "salience": e.salience,
+            "label": e.label,
         }
         for e in enriched.entities
     ]
@@ -127,29 +368,90 @@ def save_enriched(*, session: Session, article_id: int, enriched: EnrichedDocume
             .where(col(Entity.id).in_(sorted(entity_ids.values())))
             .values(article_count=Entity.article_count + 1)
         )
+    return entity_ids, links
 
-    seq = _next_feed_position(session)
+
+def _store_result(
+    session: Session,
+    article: Article,
+    enriched: EnrichedDocument,
+    entity_ids: dict[tuple[str, str], int],
+    identity: PipelineIdentity,
+    kind: FeedEventKind,
+    cause: FeedCause,
+    links: dict[tuple[str, str], Link],
+) -> int:
+    """Fill the row with the result and write its feed event; the position is taken last."""
     now = utcnow()
-    article.status = ArticleStatus.enriched
-    article.error = None
     article.clean_text = enriched.clean_text
     article.detected_language = enriched.language
-    article.enrichment = _enrichment(enriched, entity_ids).model_dump(mode="json")
-    article.feed_seq = seq
+    article.enrichment = _enrichment(enriched, entity_ids, identity, links).model_dump(mode="json")
+    article.pipeline_hash = identity.hash
+    article.quality = quality_column(enriched.quality)
+    _fill_from_page(article, enriched.metadata)
     article.enriched_at = now
     article.updated_at = now
-    session.add(article)
-    session.commit()
+    return _append_event(session, article, kind, cause)
+
+
+def _append_event(session: Session, article: Article, kind: FeedEventKind, cause: FeedCause) -> int:
+    """The feed event for the article's current revision; taken last, right before commit."""
+    assert article.id is not None
+    seq = append_feed_event(
+        session, article_id=article.id, revision=article.revision, kind=kind, cause=cause
+    )
+    article.feed_seq = seq
     return seq
 
 
-def _enrichment(enriched: EnrichedDocument, entity_ids: dict[tuple[str, str], int]) -> Enrichment:
+def quality_column(flags: list[str]) -> str | None:
+    """The flags as stored for filtering: " flag1 flag2 " (see Article.quality)."""
+    return f" {' '.join(flags)} " if flags else None
+
+
+def published_at_from_page(date: str | None) -> datetime | None:
+    """The page's publication date as an aware datetime (UTC when the page gives no offset)."""
+    if not date:
+        return None
+    try:
+        parsed = datetime.fromisoformat(date)
+    except ValueError:
+        return None
+    # Stored in UTC: SQLite keeps no offset.
+    return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _fill_from_page(article: Article, metadata: dict[str, Any]) -> None:
+    """Title, publication date and URL from the page, where the producer gave none."""
+    if article.title is None and isinstance(metadata.get("title"), str):
+        article.title = metadata["title"]
+    if article.published_at is None:
+        article.published_at = published_at_from_page(metadata.get("date"))
+    url = metadata.get("url")
+    if article.url is None and isinstance(url, str) and url.startswith(("http://", "https://")):
+        article.url = url
+
+
+def _enrichment(
+    enriched: EnrichedDocument,
+    entity_ids: dict[tuple[str, str], int],
+    identity: PipelineIdentity | None,
+    links: dict[tuple[str, str], Link] | None = None,
+) -> Enrichment:
     """The stored record: everything but the clean text (a column of its own), each entity with
-    its id in the entity table."""
+    its id in the entity table where linked (an archived revision's entities are not), and the
+    pipeline that produced it."""
     data = enriched.to_dict(include_source_text=enriched.source_text != "")
     data.pop("clean_text")
     for entity in data["entities"]:
-        entity["id"] = entity_ids[(alias_key(entity["name"]), entity["label"])]
+        key = (alias_key(entity["name"]), entity["label"])
+        entity["id"] = entity_ids.get(key)
+        if links and key in links:
+            link = links[key]
+            entity["link"] = {"linked": link.entity_id is not None, "reason": link.reason}
+            if link.entity_id is not None:
+                entity["label"] = link.label  # the store's reading of the name
+    data["pipeline"] = identity.as_dict() if identity is not None else None
     return Enrichment.model_validate(data)
 
 
@@ -197,16 +499,6 @@ def _execute_many(session: Session, statement: Executable, rows: list[dict[str, 
     recompiles for every row count, which cost more than the database work itself)."""
     if rows:
         session.connection().execute(statement, rows)
-
-
-def _next_feed_position(session: Session) -> int:
-    position: int = session.exec(
-        update(FeedCounter)
-        .where(col(FeedCounter.id) == 1)
-        .values(value=FeedCounter.value + 1)
-        .returning(col(FeedCounter.value))
-    ).scalar_one()
-    return position
 
 
 def _chunks(items: list[_T], size: int) -> Iterator[list[_T]]:

@@ -1,4 +1,5 @@
-"""The enrichment worker: a Celery app with one thin task, `enrich.article`.
+"""The enrichment worker: a Celery app with two thin tasks, `enrich.article` and
+`enrich.reenrich` (on its own queue, polled after the enrich queue).
 
 The spaCy model is loaded once in the parent before the pool forks (shared copy-on-write);
 each child drops any database connections it inherited.
@@ -10,14 +11,18 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery, Task, signals
+from billiard.exceptions import SoftTimeLimitExceeded
+from celery import Celery, signals
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.enrich.config import load_pipeline_config
+from services.enrich.identity import pipeline_identity
+from services.enrich.limits import EnrichTask, TimeLimits, fail_for_time, lookup_engine
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.processing import process_article
+from services.enrich.reenrich import reenrich_article
 from services.enrich.store import Claim
-from shared.celery_app import ENRICH_TASK, make_celery
+from shared.celery_app import ENRICH_TASK, REENRICH_TASK, make_celery
 from shared.db import make_engine
 from shared.settings import Settings
 
@@ -52,20 +57,25 @@ def create_worker_app(
     app = make_celery(settings)
     engine = make_engine(settings.effective_database_url)
     pipeline = _Pipeline(settings)
+    identity = pipeline_identity(settings)  # files and package metadata only: cheap
 
     @app.task(
         name=ENRICH_TASK,
+        base=EnrichTask,
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
         max_retries=settings.task_max_attempts,
+        limits=TimeLimits.from_settings(settings),
+        database_url=settings.effective_database_url,
     )
-    def enrich_article(self: Task[[int], str], article_id: int) -> str:
+    def enrich_article(self: EnrichTask, article_id: int) -> str:
         try:
             outcome = process_article(
                 article_id=article_id,
                 engine=engine,
                 config=pipeline(),
+                identity=identity,
                 max_attempts=settings.task_max_attempts,
                 retries=self.request.retries,
                 after_claim=after_claim,
@@ -85,6 +95,35 @@ def create_worker_app(
                 },
             )
             raise self.retry(exc=exc, countdown=countdown) from exc
+        except SoftTimeLimitExceeded:
+            # Past the soft limit for this article's size: it would take as long next time.
+            fail_for_time(self, article_id, "soft")
+            return "failed"
+        return outcome.value
+
+    @app.task(
+        name=REENRICH_TASK,
+        base=EnrichTask,  # the same limits: a huge article must not hold a worker for ever
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=settings.task_max_attempts,
+        limits=TimeLimits.from_settings(settings),
+        database_url=settings.effective_database_url,
+    )
+    def reenrich(self: EnrichTask, article_id: int, job_id: int, target: str) -> str:
+        try:
+            outcome = reenrich_article(
+                article_id=article_id,
+                job_id=job_id,
+                target=target,
+                engine=engine,
+                config=pipeline(),
+                identity=identity,
+            )
+        except (OperationalError, DBAPIError) as exc:
+            countdown = min(2**self.request.retries, settings.task_retry_backoff_max)
+            raise self.retry(exc=exc, countdown=countdown) from exc
         return outcome.value
 
     def load_model_before_fork(**_: Any) -> None:
@@ -93,6 +132,7 @@ def create_worker_app(
     def fresh_connections_in_child(**_: Any) -> None:
         # Pooled connections inherited from the parent belong to it: forget, do not close, them.
         engine.dispose(close=False)
+        lookup_engine.cache_clear()  # the parent's engine (unpooled): the child makes its own
 
     # Held strongly (weak=False): the handlers live as long as the app they were made for.
     signals.worker_init.connect(load_model_before_fork, weak=False)

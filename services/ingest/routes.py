@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from services.ingest.body import Upload
 from services.ingest.service import IngestService
@@ -113,3 +113,19 @@ async def post_batch(request: Request, response: Response, service: ServiceDep) 
     # 202 when every item was taken, 207 when some were rejected (see each item's `ok`).
     response.status_code = status.HTTP_207_MULTI_STATUS if result.rejected else 202
     return result
+
+
+@router.delete(
+    "/articles/{article_id}",
+    response_model=IngestResult,
+    responses={404: {"description": "No article with this id"}},
+    summary="Retract an article: it becomes a tombstone (410) and the feed says `retracted`",
+)
+def delete_article(
+    article_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="An article id")],
+    service: ServiceDep,
+    reason: Annotated[
+        str | None, Query(max_length=1000, description="Why it was withdrawn")
+    ] = None,
+) -> IngestResult:
+    return service.retract(article_id, reason)

@@ -7,6 +7,7 @@ the one place that counts articles accepted, duplicate and rejected.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from celery import Celery
@@ -30,6 +31,7 @@ from services.ingest.body import (
 from services.ingest.errors import ArticleRejected
 from services.ingest.fetch import FetchError, UrlFetcher, article_from_url
 from services.ingest.queue import enqueue_articles
+from services.ingest.revisions import lock_articles, retract
 from services.ingest.store import Stored, store_articles
 from shared.metrics import record_ingest
 from shared.models import ArticleStatus
@@ -60,14 +62,35 @@ class IngestService:
         """Commit the rows, then send the new ones' tasks (persist first, then enqueue)."""
         with Session(self.engine) as session:
             stored = store_articles(session=session, items=items)
-        fresh = [s.id for s in stored if not s.duplicate]
+        # New articles and new revisions; sorted and unique: one task per article.
+        fresh = sorted(
+            {s.id for s in stored if not s.duplicate and s.status == ArticleStatus.pending}
+        )
         sent = set(enqueue_articles(engine=self.engine, celery=self.celery, article_ids=fresh))
+        # Every result naming a sent article says `queued`, duplicates in the same batch too
+        # (one batch used to answer `queued` and `pending` for one id).
         return [
-            Stored(s.id, ArticleStatus.queued, s.duplicate)
-            if s.id in sent and not s.duplicate
-            else s
+            replace(s, status=ArticleStatus.queued) if s.id in sent and s.refused is None else s
             for s in stored
         ]
+
+    def retract(self, article_id: int, reason: str | None) -> IngestResult:
+        """DELETE /v1/articles/{id}: a tombstone and a `retracted` feed event; a second call
+        answers the same tombstone as a duplicate."""
+        with Session(self.engine) as session:
+            locked = lock_articles(session, [article_id])
+            article = locked.get(article_id)
+            if article is None:
+                raise ArticleRejected(status.HTTP_404_NOT_FOUND, f"no article with id {article_id}")
+            changed = retract(session, article, reason)
+            revision = article.revision
+            session.commit()
+        return IngestResult(
+            id=article_id,
+            status=ArticleStatus.retracted,
+            duplicate=not changed,
+            revision=revision,
+        )
 
     async def submit_article(self, upload: Upload) -> IngestResult:
         try:
@@ -78,6 +101,11 @@ class IngestService:
         # Grouped with other articles posted at the same moment: one commit and one broker
         # round trip for the group (see batcher.py).
         stored = await self.batcher.submit(item)
+        if stored.refused is not None:
+            record_ingest(rejected=1)
+            raise ArticleRejected(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, stored.refused, "external_id"
+            )
         record_ingest(accepted=int(not stored.duplicate), duplicates=int(stored.duplicate))
         return _result(stored)
 
@@ -104,12 +132,10 @@ class IngestService:
                 articles=len(refused),
             )
         stored = iter(await run_in_threadpool(self.store_and_queue, [c for _, c in valid]))
-        items = [
-            BatchItemResult(index=index, ok=True, result=_result(next(stored)))
-            if isinstance(c, ArticleIn)
-            else _item_refused(index, c)
-            for index, c in enumerate(checked)
+        outcomes: list[Stored | ArticleRejected] = [
+            next(stored) if isinstance(c, ArticleIn) else c for c in checked
         ]
+        items = [_item_result(index, outcome) for index, outcome in enumerate(outcomes)]
         result = BatchResult.of(items)
         record_ingest(
             accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected
@@ -204,18 +230,37 @@ def size_problem(item: ArticleIn, settings: Settings) -> ArticleRejected | None:
             "url-only articles are fetched one at a time: post them to /v1/articles",
             "url",
         )
-    if len(item.body) > settings.max_article_chars:
-        field = "text" if item.text is not None else "html"
+    if item.html is not None:
+        size = len(item.html.encode("utf-8"))
+        if size > settings.max_html_bytes:
+            return ArticleRejected(
+                status.HTTP_413_CONTENT_TOO_LARGE,
+                f"'html' is {size} bytes (UTF-8); the limit for a raw HTML page is "
+                f"{settings.max_html_bytes} bytes (WIREFEED_MAX_HTML_BYTES)",
+                "html",
+            )
+    elif len(item.body) > settings.max_article_chars:
         return ArticleRejected(
             status.HTTP_413_CONTENT_TOO_LARGE,
-            f"'{field}' is {len(item.body)} characters; the limit is {settings.max_article_chars}",
-            field,
+            f"'text' is {len(item.body)} characters; the limit is {settings.max_article_chars}"
+            " (WIREFEED_MAX_ARTICLE_CHARS)",
+            "text",
         )
     return None
 
 
 def _result(stored: Stored) -> IngestResult:
-    return IngestResult(id=stored.id, status=stored.status, duplicate=stored.duplicate)
+    return IngestResult(
+        id=stored.id, status=stored.status, duplicate=stored.duplicate, revision=stored.revision
+    )
+
+
+def _item_result(index: int, outcome: Stored | ArticleRejected) -> BatchItemResult:
+    if isinstance(outcome, ArticleRejected):
+        return _item_refused(index, outcome)
+    if outcome.refused is not None:
+        return BatchItemResult(index=index, ok=False, error=outcome.refused)
+    return BatchItemResult(index=index, ok=True, result=_result(outcome))
 
 
 def _item_refused(index: int, refusal: ArticleRejected) -> BatchItemResult:

@@ -45,7 +45,7 @@ def test_enrich_can_be_scaled() -> None:
 
 def test_every_role_runs_a_real_wirefeed_command() -> None:
     parser = build_parser()
-    for role in ("migrate", "ingest", "api", "enrich", "relay"):
+    for role in ("migrate", "ingest", "api", "enrich", "reenrich", "relay"):
         parser.parse_args(SERVICES[role]["command"])  # exits on an unknown command or flag
     assert SERVICES["enrich"]["healthcheck"]["test"][1:] == ["wirefeed", "ping-worker"]
 

@@ -80,8 +80,13 @@ def test_duplicates_return_the_existing_article(stack: Stack) -> None:
     first = stack.post(
         {"text": "Berlin hosted the summit on Tuesday.", "source": "a", "external_id": "x1"}
     )
-    again = stack.post({"text": "Different text, same id.", "source": "a", "external_id": "x1"})
-    assert again == {**again, "id": first["id"], "duplicate": True}
+    again = stack.post(
+        {"text": "Berlin hosted the summit on Tuesday.", "source": "a", "external_id": "x1"}
+    )
+    assert again == {**again, "id": first["id"], "duplicate": True, "revision": 1}
+    # Different text under the same id is a correction: a new revision of the same article.
+    revised = stack.post({"text": "Different text, same id.", "source": "a", "external_id": "x1"})
+    assert revised == {**revised, "id": first["id"], "duplicate": False, "revision": 2}
 
     same_content = stack.post({"text": "  Berlin hosted the summit   on Tuesday. "})
     assert same_content["duplicate"] is False  # the first one had an external id

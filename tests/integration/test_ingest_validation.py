@@ -74,6 +74,38 @@ def test_body_over_the_limit_is_413(backend, worker, monkeypatch) -> None:  # ty
         assert _count(stack) == 0
 
 
+def test_html_has_its_own_size_limit_apart_from_the_text_limit(
+    backend, worker, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.stack import reset_store, running_stack
+
+    limits = {"WIREFEED_MAX_HTML_BYTES": "3000", "WIREFEED_MAX_ARTICLE_CHARS": "1000"}
+    paragraph = "<p>" + "Rain fell on Lisbon on Monday, the weather agency said. " * 4 + "</p>"
+    page = f"<html><body><article>{paragraph * 6}</article></body></html>"
+    assert 1000 < len(page) < 3000  # over the text limit, under the HTML one
+    with running_stack(backend, monkeypatch, **limits) as stack:
+        reset_store(stack.engine)
+        accepted = stack.ingest.post("/v1/articles", json={"html": page})
+        assert accepted.status_code == 202, accepted.text
+
+        too_big = page.replace("</article>", paragraph * 8 + "</article>")
+        refused = stack.ingest.post("/v1/articles", json={"html": too_big})
+        assert refused.status_code == 413
+        detail = refused.json()["detail"]
+        assert "'html'" in detail and "3000 bytes" in detail and "WIREFEED_MAX_HTML_BYTES" in detail
+
+        batch = stack.ingest.post("/v1/articles/batch", json=[{"html": too_big}, {"html": page}])
+        assert batch.status_code == 207
+        items = batch.json()["items"]
+        assert not items[0]["ok"] and "WIREFEED_MAX_HTML_BYTES" in items[0]["error"]
+        assert items[1]["ok"]
+
+        text = stack.ingest.post("/v1/articles", json={"text": "word " * 300})
+        assert text.status_code == 413 and "1000" in text.json()["detail"]
+        assert _count(stack) == 1  # the same page twice is one article
+        assert stack.wait_final(accepted.json()["id"])["status"] == "enriched"
+
+
 def test_batch_with_a_bad_item_keeps_the_good_ones(stack: Stack) -> None:
     batch = [
         {"text": "Paris welcomed the delegates on Monday.", "external_id": "b1", "source": "t"},

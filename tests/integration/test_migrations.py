@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -52,5 +54,41 @@ def test_search_objects_exist_after_migration(backend: Backend) -> None:
                 assert {f"{SEARCH_TABLE}_{op}" for op in ("insert", "update", "delete")} <= set(
                     triggers
                 )
+    finally:
+        engine.dispose()
+
+
+def test_label_backfilled_into_the_join_table(tmp_path: Path) -> None:
+    """0002 copies each entity's label into article_entity rows written before it existed."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO article (id, dedupe_key, content_type, raw, status, attempts, "
+                    "created_at, updated_at) VALUES (1, 'k', 'text', 'x', 'enriched', 1, "
+                    "'2026-01-01', '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO entity (id, name, name_key, label, article_count) VALUES "
+                    "(1, 'Berlin', 'berlin', 'GPE', 1), (2, 'Siemens', 'siemens', 'ORG', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO article_entity (article_id, entity_id, mention_count, "
+                    "first_offset, salience) VALUES (1, 1, 1, 0, 0.5), (1, 2, 1, 9, 0.2)"
+                )
+            )
+        upgrade(url)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT entity_id, label FROM article_entity ORDER BY entity_id")
+            ).all()
+        assert [tuple(r) for r in rows] == [(1, "GPE"), (2, "ORG")]
     finally:
         engine.dispose()

@@ -158,7 +158,7 @@ class Audit:
     enriched: int
     failed: int
     unfinished: int
-    duplicates: int  # extra results: feed entries beyond one per article, or doubled counts
+    duplicates: int  # extra results: feed events beyond one per article, or doubled counts
     failed_errors: dict[int, str]
     max_attempts: int  # the most deliveries any article took
 
@@ -195,8 +195,9 @@ def audit(engine: Engine, accepted: set[int]) -> Audit:
     """Check the store against the ids the client was given: one row each, one result each,
     feed positions unique and contiguous, entity counts not inflated by a double write."""
     with engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT id, status, feed_seq, error, attempts FROM article")
+        rows = connection.execute(text("SELECT id, status, error, attempts FROM article")).all()
+        events = connection.execute(
+            text("SELECT position, article_id FROM feed_event ORDER BY position")
         ).all()
         entity_drift = connection.execute(
             text(
@@ -213,10 +214,12 @@ def audit(engine: Engine, accepted: set[int]) -> Audit:
     )
     enriched = [r for r in rows if r.status == "enriched"]
     failed = {r.id: r.error or "" for r in rows if r.status == "failed"}
-    seqs = sorted(r.feed_seq for r in rows if r.feed_seq is not None)
-    duplicates = (len(seqs) - len(enriched)) + (len(seqs) - len(set(seqs))) + entity_drift
+    seqs = [e.position for e in events]
+    in_feed = {e.article_id for e in events}
+    duplicates = (len(seqs) - len(in_feed)) + entity_drift
     assert seqs == list(range(1, len(seqs) + 1)), f"feed positions not contiguous: {seqs[:20]}..."
     assert counter == len(seqs), f"feed counter {counter} != feed entries {len(seqs)}"
+    assert in_feed == {r.id for r in enriched}, "an enriched article is missing from the feed"
     assert all(failed.values()), "a failed article carries no error"
     return Audit(
         accepted=len(accepted),

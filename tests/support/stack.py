@@ -22,10 +22,14 @@ from tests.support.services import Backend
 TABLES = (
     "webhook_delivery",
     "webhook_subscription",
+    "feed_event",
+    "lsh_band",
+    "article_revision",
     "article_entity",
     "entity_alias",
     "entity",
     "article",
+    "reenrich_job",
 )
 
 

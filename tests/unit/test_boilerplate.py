@@ -17,10 +17,13 @@ from shared.settings import Settings
 CASES = json.loads((Path(__file__).parents[1] / "data" / "boilerplate_cases.json").read_text())
 RULES_DATA = json.loads(PACKAGED_RULES.read_text(encoding="utf-8"))
 RULES = RuleSet.from_dict(RULES_DATA)
-RULE_EXAMPLES = [(r["id"], e) for r in RULES_DATA["rules"] for e in r.get("examples", ())]
+LINE_RULES = [r for r in RULES_DATA["rules"] if r.get("kind") != "inline"]
+INLINE_RULES = [r for r in RULES_DATA["rules"] if r.get("kind") == "inline"]
+RULE_EXAMPLES = [(r["id"], e) for r in LINE_RULES for e in r.get("examples", ())]
 RULE_COUNTEREXAMPLES = [
     (r["id"], e) for r in RULES_DATA["rules"] for e in r.get("counterexamples", ())
 ]
+INLINE_EXAMPLES = [(r["id"], e) for r in INLINE_RULES for e in r.get("examples", ())]
 
 
 def strip(text: str, rules: RuleSet = RULES):
@@ -46,13 +49,24 @@ def test_body_line_is_kept(line: str) -> None:
 
 @pytest.mark.parametrize(("rule_id", "example"), RULE_EXAMPLES)
 def test_rule_matches_its_examples(rule_id: str, example: str) -> None:
-    matched = RULES.match(example)
+    # As the last line of a text: rules kept to the tail of an article see it too.
+    matched = RULES.match(example, lines_after=0)
     assert matched is not None and matched.id == rule_id
 
 
 @pytest.mark.parametrize(("rule_id", "counterexample"), RULE_COUNTEREXAMPLES)
 def test_no_rule_matches_a_counterexample(rule_id: str, counterexample: str) -> None:
-    assert RULES.match(counterexample) is None
+    assert RULES.match(counterexample, lines_after=0) is None
+    assert RULES.inline_cuts(counterexample) == []
+
+
+@pytest.mark.parametrize(("rule_id", "example"), INLINE_EXAMPLES)
+def test_inline_rule_cuts_only_its_span(rule_id: str, example: str) -> None:
+    stripped = strip(f"{BODY}\n{example}")
+    (removal,) = stripped.removals
+    assert removal.rule == rule_id
+    kept = stripped.text.text.split("\n")[1]
+    assert kept and len(kept) < len(example) and removal.text not in kept
 
 
 def test_removal_records_rule_and_span_in_submitted_text() -> None:
@@ -151,3 +165,45 @@ def test_rules_path_and_disabled_rules_come_from_the_environment(
     rules = load_rules(Settings(_env_file=None))
     assert [r.id for r in rules.rules] == ["promo"]
     assert rules.for_source("shop.example").rules == ()
+
+
+def test_author_bio_goes_only_at_the_end_of_the_story() -> None:
+    bio = "Jane Doe is a senior reporter at Example News covering energy and climate."
+    assert [r.rule for r in strip(f"{BODY}\n{BODY}\n{bio}").removals] == ["author-bio"]
+    # The same sentence high up in a story is part of it.
+    early = strip(f"{bio}\n{BODY}\n{BODY}\n{BODY}\n{BODY}")
+    assert early.removals == [] and bio in early.text.text
+
+
+def test_profile_card_glued_into_a_sentence_is_cut_and_audited() -> None:
+    line = (
+        "South Dakota Gov. Kristi NoemKristi Lynn NoemSouth Dakota governor signs bill on ballot "
+        "measuresTrump says he will campaign in the stateMORE (R) on Tuesday signed the bill."
+    )
+    text = f"{BODY}\n{line}"
+    stripped = strip(text)
+    assert stripped.text.text.split("\n")[1] == (
+        "South Dakota Gov. Kristi Noem (R) on Tuesday signed the bill."
+    )
+    (removal,) = stripped.removals
+    assert removal.rule == "profile-card"
+    assert text[removal.raw_start : removal.raw_end] == removal.text
+    assert removal.text.startswith("Kristi Lynn Noem") and removal.text.endswith("MORE")
+
+
+def test_suspect_line_is_reported_not_removed() -> None:
+    from services.enrich.pipeline.boilerplate import suspect_lines
+
+    prompt = "Use promo code SAVE20 at checkout"
+    stripped = strip(f"{BODY}\n{prompt}")
+    assert prompt in stripped.text.text
+    assert suspect_lines(stripped.text.text, RULES) == [("prompt", prompt)]
+
+
+@pytest.mark.parametrize(
+    ("suspect_id", "example"),
+    [(s["id"], e) for s in RULES_DATA.get("suspects", ()) for e in s.get("examples", ())],
+)
+def test_suspect_matches_its_examples(suspect_id: str, example: str) -> None:
+    found = RULES.suspect(example)
+    assert found is not None and found.id == suspect_id

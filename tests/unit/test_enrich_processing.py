@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import PipelineConfig
 from services.enrich.processing import Outcome, process_article
 from services.enrich.store import Claim
@@ -16,6 +17,7 @@ from services.ingest.store import store_articles
 from shared.models import Article, ArticleStatus
 from shared.schemas import ArticleIn, Enrichment
 
+IDENTITY = PipelineIdentity("test", "model", "1", "rules", "aliases")
 TEXT = "Angela Merkel visited Paris on Monday.\nRead also| An unrelated headline"
 
 
@@ -39,6 +41,7 @@ def run(
         article_id=article_id,
         engine=engine,
         config=config,
+        identity=IDENTITY,
         max_attempts=3,
         retries=retries,
         after_claim=after_claim,

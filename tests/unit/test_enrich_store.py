@@ -3,9 +3,12 @@ never overwrite a result, a result is stored once with its feed position, entiti
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline.document import EnrichedDocument, EntityGroup, Mention
 from services.enrich.store import claim_attempt, mark_failed, save_enriched
 from services.ingest.store import store_articles
@@ -19,6 +22,14 @@ def stored(engine: Engine, text: str = TEXT) -> int:
     with Session(engine) as session:
         [result] = store_articles(session=session, items=[ArticleIn.model_validate({"text": text})])
     return result.id
+
+
+IDENTITY = PipelineIdentity("test", "model", "1", "rules", "aliases")
+
+
+def once(session: Session, article_id: int) -> dict[str, Any]:
+    """The arguments naming the article's first revision and the pipeline that produced it."""
+    return {"session": session, "article_id": article_id, "revision": 1, "identity": IDENTITY}
 
 
 def mention(text: str, start: int) -> Mention:
@@ -66,12 +77,12 @@ def test_claim_of_a_missing_article_is_none(engine: Engine) -> None:
 def test_result_is_stored_once_with_the_next_feed_position(engine: Engine) -> None:
     first, second = stored(engine), stored(engine, "Another story about Olaf Scholz.")
     with Session(engine) as session:
-        assert save_enriched(session=session, article_id=first, enriched=putin_and_scholz()) == 1
+        assert save_enriched(**once(session, first), enriched=putin_and_scholz()) == 1
     with Session(engine) as session:
         # A redelivered task finds the result stored and changes nothing.
-        assert save_enriched(session=session, article_id=first, enriched=putin_and_scholz()) is None
+        assert save_enriched(**once(session, first), enriched=putin_and_scholz()) is None
     with Session(engine) as session:
-        assert save_enriched(session=session, article_id=second, enriched=putin_and_scholz()) == 2
+        assert save_enriched(**once(session, second), enriched=putin_and_scholz()) == 2
     with Session(engine) as session:
         article = session.get_one(Article, first)
         assert (article.status, article.feed_seq, article.clean_text) == ("enriched", 1, TEXT)
@@ -91,7 +102,7 @@ def test_result_is_stored_once_with_the_next_feed_position(engine: Engine) -> No
 def test_a_failure_never_overwrites_a_result(engine: Engine) -> None:
     done, broken = stored(engine), stored(engine, "A story that breaks the pipeline.")
     with Session(engine) as session:
-        save_enriched(session=session, article_id=done, enriched=enriched())
+        save_enriched(**once(session, done), enriched=enriched())
     with Session(engine) as session:
         assert mark_failed(session=session, article_id=done, error="late failure") is False
         assert mark_failed(session=session, article_id=broken, error="x" * 5000) is True

@@ -36,10 +36,12 @@ def test_new_articles_are_stored_pending_in_order(engine: Engine) -> None:
         assert (stored.content_type, stored.raw) == ("html", "<p>Another.</p>")
 
 
-def test_same_producer_id_is_a_duplicate_whatever_the_text(engine: Engine) -> None:
+def test_same_producer_id_with_new_text_is_a_revision_of_the_same_article(engine: Engine) -> None:
     [original] = store(engine, article(text="First version.", source="wire", external_id="a1"))
-    [again] = store(engine, article(text="Edited version.", source="wire", external_id="a1"))
-    assert again == Stored(original.id, ArticleStatus.pending, duplicate=True)
+    [same] = store(engine, article(text="First version.", source="wire", external_id="a1"))
+    assert same == Stored(original.id, ArticleStatus.pending, duplicate=True)
+    [edited] = store(engine, article(text="Edited version.", source="wire", external_id="a1"))
+    assert (edited.id, edited.duplicate, edited.revision) == (original.id, False, 2)
     [other_source] = store(engine, article(text="First version.", source="other", external_id="a1"))
     assert not other_source.duplicate
     assert rows(engine) == 2
@@ -59,7 +61,7 @@ def test_one_key_twice_in_one_batch_makes_one_row(engine: Engine) -> None:
         engine,
         article(text="Same.", source="s", external_id="x"),
         article(text="Other.", source="s", external_id="y"),
-        article(text="Same again.", source="s", external_id="x"),
+        article(text="Same.", source="s", external_id="x"),
     )
     assert [r.duplicate for r in results] == [False, False, True]
     assert results[0].id == results[2].id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.pipeline.language import judge_language
 
@@ -89,11 +91,52 @@ def test_undecided_detector_falls_back_to_hint() -> None:
     )
 
 
-def test_low_confidence_guess_does_not_skip_tagging() -> None:
+def test_low_confidence_guess_is_not_reported_as_the_language() -> None:
     verdict = judge_language(
         "and so it was, they said", hint=None, detector=FixedDetector(("nl", 0.3))
     )
-    assert verdict.language == "nl" and verdict.skip_entities_reason is None
+    assert verdict.language is None and verdict.skip_entities_reason is None
+    assert (verdict.guess, verdict.confidence) == ("nl", 0.3)
+    assert verdict.uncertain_reason and "'nl'" in verdict.uncertain_reason
+
+
+def test_low_confidence_guess_leaves_the_producers_hint() -> None:
+    verdict = judge_language(
+        "and so it was, they said", hint="en", detector=FixedDetector(("nl", 0.3))
+    )
+    assert verdict.language == "en" and verdict.uncertain_reason is not None
+
+
+# Real short English lines from news pages: lingua's low-accuracy mode alone called some of
+# them Swedish or Danish at about 0.6. Each must come out English, or unknown, never another
+# language.
+SHORT_ENGLISH = [
+    "Stocks rose on Monday.",
+    "Apple shares fell 3% after the earnings call.",
+    "Thanks for signing up!",
+    "Police said two people were injured in the crash.",
+    "Rain is forecast for the weekend across the north.",
+    "Prices have gone up again this month",
+    "Tim Cook said the iPhone was selling well in China and India.",
+    "The deal is expected to close next year.",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_ENGLISH)
+def test_short_english_is_english_or_unknown(text: str, pipeline_config: PipelineConfig) -> None:
+    verdict = judge_language(text, hint=None, detector=pipeline_config.language_detector)
+    assert verdict.language in ("en", None), verdict
+    if verdict.language is None:
+        assert verdict.uncertain_reason
+    assert verdict.skip_entities_reason is None
+
+
+def test_short_english_mostly_recognised(pipeline_config: PipelineConfig) -> None:
+    verdicts = [
+        judge_language(t, hint=None, detector=pipeline_config.language_detector)
+        for t in SHORT_ENGLISH
+    ]
+    assert sum(v.language == "en" for v in verdicts) >= len(SHORT_ENGLISH) - 1
 
 
 def test_mixed_batch_tags_only_the_english_article(pipeline_config: PipelineConfig) -> None:

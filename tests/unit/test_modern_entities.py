@@ -9,7 +9,7 @@ from services.enrich.pipeline.document import EntityGroup
 from services.enrich.pipeline.entities import RawMention
 from services.enrich.pipeline.run import resolve_entities
 from services.enrich.pipeline.textmap import TextMap
-from shared.aliases import PACKAGED_KNOWN_ENTITIES, AliasTable, load_aliases
+from shared.aliases import PACKAGED_KNOWN_ENTITIES, AliasTable, Canonical, load_aliases
 
 ALIASES = load_aliases()
 NAMES = frozenset({"Tim", "Mason", "Kristi", "Novak"})
@@ -122,15 +122,15 @@ def test_a_brand_written_in_camel_case_is_not_split() -> None:
 
 def test_the_alias_file_wins_over_the_known_list() -> None:
     own = AliasTable.from_dict({"entities": [{"name": "Twitter", "label": "PERSON"}]})
-    assert own.over(ALIASES).lookup("Twitter").label == "PERSON"
-    assert ALIASES.lookup("Twitter").label == "ORG"
+    assert own.over(ALIASES).lookup("Twitter") == Canonical("Twitter", "PERSON")
+    assert ALIASES.lookup("Twitter") == Canonical("Twitter", "ORG")
 
 
 def test_the_lists_are_data_with_their_sources() -> None:
     """The generated lists keep out what they promise to keep out."""
     known = load_aliases(PACKAGED_KNOWN_ENTITIES, known=None)
-    assert known.lookup("Afghans").label == "NORP"
-    assert known.lookup("Apple Inc.").name == "Apple"
+    assert known.lookup("Afghans") == Canonical("Afghans", "NORP")
+    assert known.lookup("Apple Inc.") == Canonical("Apple", "ORG")
     assert known.lookup("Block") is None  # a company named by a plain word
     assert known.lookup("Jordan") is None  # a country that is a person's name
     more = load_word_list(PACKAGED_MORE_GIVEN_NAMES)
@@ -174,3 +174,15 @@ def test_countries_and_named_people_are_not_teams() -> None:
         ("Rafael Nadal", "PERSON"),
         ("Federer", "PERSON"),
     }
+
+
+def test_a_place_that_speaks_and_is_never_placed_is_a_person() -> None:
+    text = "Belichick said the team was ready. Later Belichick smiled."
+    spans = [("Belichick", "GPE"), ("Belichick", "GPE")]
+    assert labels(resolved(text, *spans)) == {("Belichick", "PERSON")}
+
+
+def test_a_place_someone_comes_from_stays_a_place() -> None:
+    text = "A teacher from Leeds, said she lost money. Leeds said nothing."
+    spans = [("Leeds", "GPE"), ("Leeds", "GPE")]
+    assert labels(resolved(text, *spans)) == {("Leeds", "GPE")}

@@ -8,6 +8,13 @@ Two optional parts of a rule handle what one line cannot:
   lines; those headline-like lines go too, under the same rule id.
 - `trailing` (credit rules): a credit appended to the last sentence of a paragraph
   ("... he said. (Reporting by X)") is split off and moved to `credits`, the sentence stays.
+- `tail_lines`: the rule only applies to the last N lines of the text (author bios, tip lines:
+  the same sentence higher up is part of the story).
+- kind `inline`: the pattern is searched inside a line and only the match (its `cut` group if
+  it has one) is removed: a pop-up profile card glued into a sentence.
+
+`suspects` (same file) are weaker patterns that remove nothing: a kept line matching one is
+reported, so the record can say it may still hold a prompt or teaser.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ class Rule:
     counterexamples: tuple[str, ...] = ()
     list_header: re.Pattern[str] | None = None
     trailing: re.Pattern[str] | None = None
+    tail_lines: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rule:
@@ -58,10 +66,28 @@ class Rule:
             list_header=_compile(data.get("list_header")),
             # Only after the end of a sentence, so a credit never cuts one in half.
             trailing=_compile(rf"(?<=[.!?\"”’])\s+(?:{trailing})\s*$" if trailing else None),
+            tail_lines=data.get("tail_lines"),
         )
 
-    def matches(self, line: str) -> bool:
+    def matches(self, line: str, *, lines_after: int = 0) -> bool:
+        """Whole-line match; `lines_after`: how many lines of the text follow this one."""
+        if self.kind == "inline":
+            return False
+        if self.tail_lines is not None and lines_after >= self.tail_lines:
+            return False
         return len(line) <= self.max_chars and self.pattern.fullmatch(line) is not None
+
+    def inline_spans(self, line: str) -> list[tuple[int, int]]:
+        """For an inline rule: the spans of the line to cut."""
+        if self.kind != "inline":
+            return []
+        spans = []
+        for found in self.pattern.finditer(line):
+            group = "cut" if "cut" in self.pattern.groupindex else 0
+            start, end = found.span(group)
+            if 0 <= start < end and end - start <= self.max_chars:
+                spans.append((start, end))
+        return spans
 
     def starts_list(self, line: str) -> bool:
         return self.list_header is not None and self.list_header.fullmatch(line) is not None
@@ -73,10 +99,23 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Suspect:
+    """A line pattern that removes nothing but makes a kept line worth a warning."""
+
+    id: str
+    pattern: re.Pattern[str]
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def matches(self, line: str) -> bool:
+        return len(line) <= self.max_chars and self.pattern.search(line) is not None
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     rules: tuple[Rule, ...]
     # Rule sets for sources with their own adjustments, keyed by domain ("example.com").
     per_source: Mapping[str, RuleSet] = field(default_factory=dict)
+    suspects: tuple[Suspect, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, disabled: Iterable[str] = ()) -> RuleSet:
@@ -84,13 +123,17 @@ class RuleSet:
         {"sources": {"example.com": {"disable": ["watch"], "rules": [{...}]}}}."""
         off = set(disabled)
         rules = tuple(Rule.from_dict(r) for r in data["rules"] if r["id"] not in off)
+        suspects = tuple(
+            Suspect(s["id"], re.compile(s["pattern"], re.IGNORECASE), int(s["max_chars"]))
+            for s in data.get("suspects", ())
+        )
         per_source = {}
         for source, adjust in data.get("sources", {}).items():
             source_off = off | set(adjust.get("disable", ()))
             extra = tuple(Rule.from_dict(r) for r in adjust.get("rules", ()) if r["id"] not in off)
             kept = tuple(r for r in rules if r.id not in source_off)
-            per_source[_domain(source)] = cls(kept + extra)
-        return cls(rules, per_source)
+            per_source[_domain(source)] = cls(kept + extra, suspects=suspects)
+        return cls(rules, per_source, suspects)
 
     def for_source(self, source: str | None) -> RuleSet:
         """The rules for a source: its own section, or its parent domain's ("www.example.com"
@@ -102,11 +145,26 @@ class RuleSet:
             _, _, domain = domain.partition(".")
         return self
 
-    def match(self, line: str) -> Rule | None:
+    def match(self, line: str, *, lines_after: int = 0) -> Rule | None:
         for rule in self.rules:
-            if rule.matches(line):
+            if rule.matches(line, lines_after=lines_after):
                 return rule
         return None
+
+    def inline_cuts(self, line: str) -> list[tuple[Rule, int, int]]:
+        """Inline rules' spans in this line, in order, never overlapping."""
+        cuts = sorted(
+            ((start, end, rule) for rule in self.rules for start, end in rule.inline_spans(line)),
+            key=lambda cut: (cut[0], -cut[1]),
+        )
+        kept: list[tuple[Rule, int, int]] = []
+        for start, end, rule in cuts:
+            if not kept or start >= kept[-1][2]:
+                kept.append((rule, start, end))
+        return kept
+
+    def suspect(self, line: str) -> Suspect | None:
+        return next((s for s in self.suspects if s.matches(line)), None)
 
     def trailing_credit(self, line: str) -> tuple[Rule, int] | None:
         """The credit rule and where its credit begins, if one is appended to this line."""
@@ -140,7 +198,8 @@ class Stripped:
 @dataclass(slots=True)
 class _Stripper:
     cleaned: TextMap
-    kept: list[tuple[int, int, int]] = field(default_factory=list)  # (start, end, line end)
+    # Per kept line: the spans of it that stay, and where the line ends.
+    kept: list[tuple[list[tuple[int, int]], int]] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
     credits: list[Credit] = field(default_factory=list)
 
@@ -159,7 +218,8 @@ def strip_boilerplate(cleaned: TextMap, rules: RuleSet) -> Stripped:
     open_list: Rule | None = None  # the rule whose headline list we are inside
     listed = 0
     position = 0
-    for line in cleaned.text.split("\n"):
+    lines = cleaned.text.split("\n")
+    for index, line in enumerate(lines):
         start, end = position, position + len(line)
         position = end + 1
         if open_list is not None and listed < _HEADLINE_MAX_LINES and _looks_like_headline(line):
@@ -167,28 +227,50 @@ def strip_boilerplate(cleaned: TextMap, rules: RuleSet) -> Stripped:
             listed += 1
             continue
         open_list = None
-        rule = rules.match(line)
+        rule = rules.match(line, lines_after=len(lines) - 1 - index)
         if rule is not None:
             state.remove(rule, start, end)
             if rule.starts_list(line):
                 open_list, listed = rule, 0
             continue
+        keep_end = end
         appended = rules.trailing_credit(line)
         if appended is not None:
             credit_rule, cut = appended
             gap = len(line[cut:]) - len(line[cut:].lstrip())
             state.remove(credit_rule, start + cut + gap, end)
-            state.kept.append((start, start + cut, end))
-        else:
-            state.kept.append((start, end, end))
+            keep_end = start + cut
+        state.kept.append((_cut_inline(state, rules, start, keep_end), end))
     return Stripped(_join_lines(cleaned, state.kept), state.removals, state.credits)
 
 
-def _join_lines(cleaned: TextMap, lines: list[tuple[int, int, int]]) -> TextMap:
+def _cut_inline(state: _Stripper, rules: RuleSet, start: int, end: int) -> list[tuple[int, int]]:
+    """The pieces of [start, end) left once inline rules' spans are removed (and recorded)."""
+    pieces = []
+    piece_start = start
+    for rule, cut_start, cut_end in rules.inline_cuts(state.cleaned.text[start:end]):
+        state.remove(rule, start + cut_start, start + cut_end)
+        pieces.append((piece_start, start + cut_start))
+        piece_start = start + cut_end
+    pieces.append((piece_start, end))
+    return pieces
+
+
+def _join_lines(cleaned: TextMap, lines: list[tuple[list[tuple[int, int]], int]]) -> TextMap:
     """Kept lines, each followed by the newline that ended it (but the last)."""
     spans: list[tuple[int, int]] = []
-    for index, (start, end, line_end) in enumerate(lines):
-        spans.append((start, end))
+    for index, (pieces, line_end) in enumerate(lines):
+        spans.extend(pieces)
         if index < len(lines) - 1:
             spans.append((line_end, line_end + 1))
     return cleaned.keep([(a, b) for a, b in spans if b > a])
+
+
+def suspect_lines(text: str, rules: RuleSet) -> list[tuple[str, str]]:
+    """(suspect id, line) for every kept line that looks like a prompt or teaser."""
+    found = []
+    for line in text.split("\n"):
+        suspect = rules.suspect(line)
+        if suspect is not None:
+            found.append((suspect.id, line))
+    return found

@@ -80,7 +80,12 @@ class Extracted:
     text: str
     title: str | None = None
     author: str | None = None
-    date: str | None = None
+    date: str | None = None  # ISO 8601, with a time and offset when the page gives them
+    url: str | None = None  # canonical URL
+    site_name: str | None = None
+    description: str | None = None
+    extraction: str | None = None  # which extraction pass was kept (HTML only)
+    candidate_chars: dict[str, int] = field(default_factory=dict)  # per pass, for audit
 
 
 @dataclass(slots=True)
@@ -95,6 +100,9 @@ class EnrichedDocument:
     entities_skipped_reason: str | None
     metadata: dict[str, Any]
     stats: dict[str, Any]
+    # Quality flags (see pipeline/quality.py, docs/quality.md) and what triggered each.
+    quality: list[str] = field(default_factory=list)
+    quality_detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self, *, include_source_text: bool = False) -> dict[str, Any]:
         """JSON-ready form, used for storage, the API and `wirefeed enrich`."""
@@ -104,6 +112,8 @@ class EnrichedDocument:
             "language_confidence": self.language_confidence,
             "entities_skipped_reason": self.entities_skipped_reason,
             "metadata": self.metadata,
+            "quality": self.quality,
+            "quality_detail": self.quality_detail,
             "removals": [asdict(r) for r in self.removals],
             "credits": [asdict(c) for c in self.credits],
             "entities": [

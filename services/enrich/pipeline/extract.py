@@ -1,27 +1,115 @@
-"""HTML -> main text with trafilatura: no comments, no navigation; keep title, author, date."""
+"""HTML -> main text with trafilatura, plus the page's own metadata.
+
+Two passes, and the page decides which one to keep. Measured on trafilatura's English evaluation
+pages (eval/RESULTS-real.md): the precision-oriented pass keeps the fewest non-article lines but
+on some pages stops before the end of the article or misses its lede; the recall-oriented pass
+keeps those, and on other pages is the one that stops short. Keeping the longer of the two
+lost the fewest articles without letting in more junk (the line rules downstream take the rest),
+so that is the rule; tables are kept (results tables are article text) and comments never are.
+The recall pass runs without trafilatura's own fallback extractors (`fast`): they cost CPU and
+changed nothing measurable once the precision pass has had its fallbacks.
+
+Metadata (title, author, date, canonical URL, site name, description) comes from trafilatura,
+which reads the page's JSON-LD, OpenGraph and meta tags.
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import trafilatura
 from trafilatura.settings import Document
 
 from services.enrich.pipeline.document import Extracted
 
+# Ask for the original publication date with its time when the page gives one.
+_DATE_PARAMS = {
+    "original_date": True,
+    "extensive_search": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+
+
+# The page's own publication time: JSON-LD datePublished, OpenGraph article:published_time.
+_PUBLISHED = re.compile(
+    r'"datePublished"\s*:\s*"(?P<ld>[^"]{10,40})"'
+    r"|<meta[^>]+(?:property|name|itemprop)=[\"'](?:article:published_time|datePublished)[\"']"
+    r"[^>]*content=[\"'](?P<meta>[^\"']{10,40})[\"']",
+    re.IGNORECASE,
+)
+_HEAD_CHARS = 300_000  # where pages put their metadata; no need to scan a huge body
+
+
+def _with_time(html: str, date: str | None) -> str | None:
+    """htmldate prefers a date in the URL (day only); when the page states the same day with
+    a time, keep the time."""
+    if not date:
+        return date
+    for found in _PUBLISHED.finditer(html[:_HEAD_CHARS]):
+        stamp = (found.group("ld") or found.group("meta") or "").strip()
+        try:
+            parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if stamp[:10] == date[:10]:
+            return parsed.isoformat()
+    return date
+
 
 class ExtractionError(ValueError):
     """The page has no main text to extract."""
 
 
-def extract_html(html: str) -> Extracted:
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    name: str
+    options: dict[str, Any]
+
+
+PRECISION = _Pass("precision", {"favor_precision": True})
+RECALL = _Pass("recall", {"favor_recall": True, "fast": True})
+
+
+def _run(html: str, extraction: _Pass) -> Document | None:
     found = trafilatura.bare_extraction(
         html,
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
         with_metadata=True,
         deduplicate=False,
-        favor_precision=False,
+        date_extraction_params=_DATE_PARAMS,
+        **extraction.options,
     )
-    text = found.text if isinstance(found, Document) else None
-    if not isinstance(found, Document) or text is None or not text.strip():
+    return found if isinstance(found, Document) else None
+
+
+def _text(found: Document | None) -> str:
+    return (found.text or "") if found is not None else ""
+
+
+def _size(text: str) -> int:
+    """Characters that are not whitespace: layout differences between passes do not count."""
+    return len("".join(text.split()))
+
+
+def extract_html(html: str) -> Extracted:
+    candidates = [(extraction, _run(html, extraction)) for extraction in (PRECISION, RECALL)]
+    sizes = [_size(_text(found)) for _, found in candidates]
+    kept_index = max(range(len(candidates)), key=lambda i: sizes[i])  # ties: precision
+    extraction, found = candidates[kept_index]
+    if found is None or not _text(found).strip():
         raise ExtractionError("no article text could be extracted from the HTML")
-    return Extracted(text=text, title=found.title, author=found.author, date=found.date)
+    return Extracted(
+        text=_text(found),
+        title=found.title,
+        author=found.author,
+        date=_with_time(html, found.date),
+        url=found.url,
+        site_name=found.sitename,
+        description=found.description,
+        extraction=extraction.name,
+        candidate_chars={e.name: size for (e, _), size in zip(candidates, sizes, strict=True)},
+    )

@@ -5,6 +5,9 @@ guess at one occurrence.
   "Mason Rudolph" tagged ORG is that person too (and then joins it, see canonical.py);
 - where a one-word "person" is written as a place ("at al-Tanf", "near al-Tanf") more often than
   as someone who speaks or acts, and no full name in the article ends with it, it is a place;
+- the other way round, a one-word "place" that speaks ("Belichick said") and that the article
+  never places (no "in/at/near Belichick"), that is no known place and no part of a longer
+  name, is a person;
 - a city or a "person" that beats, draws with or loses to another side is a team ("Newcastle
   beat Southampton", "Derbyshire lost to Kent"): an ORG. Countries keep their label (national
   sides are named after the place), and so do people with a full name in the article.
@@ -25,6 +28,11 @@ _PLACE_BEFORE = re.compile(r"\b(?:in|at|near|outside|around|across|towards?|into
 _PERSON_AFTER = re.compile(
     r"^(?:['’]s\b|,?\s+(?:said|says|told|added|wrote|asked|argued|believes|thinks|who)\b)"
 )
+# Any sign of a place blocks the speech rule: "a teacher from Leeds, said".
+_ANY_PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|near|outside|around|across|towards?|into|from|of|to|via)\s$"
+)
+_SPEAKS_AFTER = re.compile(r"^,?\s+(?:said|says|told|added|explained|admitted|joked|who)\b")
 MIN_PLACE_EVIDENCE = 2
 _MATCH_VERBS = (
     r"beat|beats|defeated|defeats|drew with|draw with|lost to|lose to|edged|thrashed|routed|"
@@ -51,7 +59,7 @@ def _looks_like_a_name(words: list[str]) -> bool:
 
 def vote_labels(mentions: list[RawMention], text: str, aliases: AliasTable) -> list[RawMention]:
     """The step: surnames' votes first, then places by context."""
-    mentions = people_by_surname(mentions, aliases)
+    mentions = people_by_speech(people_by_surname(mentions, aliases), text, aliases)
     return teams_by_context(places_by_context(mentions, text, aliases), text, aliases)
 
 
@@ -77,6 +85,30 @@ def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[R
             m = RawMention(m.text, "PERSON", m.start, m.end)
         corrected.append(m)
     return corrected
+
+
+def people_by_speech(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """A one-word GPE that speaks and is never placed is a person (see the module's notes)."""
+    in_longer = {alias_key(w) for m in mentions if " " in m.text for w in m.text.split()}
+    speaks: set[str] = set()
+    placed: set[str] = set()
+    for m in mentions:
+        if m.label != "GPE" or " " in m.text:
+            continue
+        key = alias_key(m.text)
+        if _ANY_PLACE_BEFORE.search(text, max(0, m.start - 12), m.start):
+            placed.add(key)
+        if _SPEAKS_AFTER.match(text[m.end : m.end + 20]):
+            speaks.add(key)
+    people = {key for key in speaks - placed - in_longer if aliases.lookup(key) is None}
+    return [
+        RawMention(m.text, "PERSON", m.start, m.end)
+        if m.label == "GPE" and alias_key(m.text) in people
+        else m
+        for m in mentions
+    ]
 
 
 def places_by_context(

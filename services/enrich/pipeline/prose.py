@@ -14,7 +14,9 @@ def opens_sentence(text: str, start: int) -> bool:
     return _SENTENCE_START.search(text, max(0, start - 4), start) is not None
 
 
-@lru_cache(maxsize=16)  # asked by several rules about the same article in a row
+# Asked by several rules about the same article in a row; kept small so a huge article's words
+# do not stay in the worker's memory long after its task.
+@lru_cache(maxsize=2)
 def lowercase_words(text: str) -> frozenset[str]:
     """Words the text writes in lowercase: "rice" makes a sentence-initial "Rice" ordinary."""
     return frozenset(w for w in _WORD.findall(text) if w.islower())

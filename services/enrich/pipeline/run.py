@@ -15,13 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from services.enrich.pipeline.boilerplate import RuleSet, Stripped, strip_boilerplate
+from services.enrich.pipeline.boilerplate import (
+    RuleSet,
+    Stripped,
+    strip_boilerplate,
+    suspect_lines,
+)
 from services.enrich.pipeline.canonical import canonicalise
-from services.enrich.pipeline.clean import clean_text
+from services.enrich.pipeline.clean import clean
 from services.enrich.pipeline.document import (
     EnrichedDocument,
     EntityGroup,
     Extracted,
+    Removal,
     SubmittedDocument,
 )
 from services.enrich.pipeline.entities import RawMention, tag_texts
@@ -31,11 +37,15 @@ from services.enrich.pipeline.label_evidence import vote_labels
 from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
 from services.enrich.pipeline.mention_rules import refine_mentions
 from services.enrich.pipeline.propagate import propagate
+from services.enrich.pipeline.quality import QualityReport, assess, has_article
 from services.enrich.pipeline.salience import rank_by_salience
 from services.enrich.pipeline.stats import compute_stats
 from services.enrich.pipeline.textmap import TextMap
 from services.enrich.pipeline.trim import trim_mentions
 from shared.aliases import AliasTable
+
+# The rule id under which a page's text is set aside when it holds no article.
+NO_ARTICLE_RULE = "no-article"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +59,67 @@ class PipelineConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class _Prepared:
+class Prepared:
     document: SubmittedDocument
     extracted: Extracted
     stripped: Stripped
     language: LanguageVerdict
+    no_article_reason: str | None = None  # HTML only: why the page holds no article
+
+    @property
+    def clean_text(self) -> str:
+        return self.stripped.text.text
 
 
-def _prepare(document: SubmittedDocument, config: PipelineConfig) -> _Prepared:
-    if document.html is not None:
-        extracted = extract_html(document.html)
-    else:
-        extracted = Extracted(text=document.text or "")
-    cleaned = clean_text(TextMap.identity(extracted.text))
-    stripped = strip_boilerplate(cleaned, config.rules.for_source(document.source))
+def _extract(document: SubmittedDocument) -> Extracted:
+    """HTML -> text; a page with no text at all raises ExtractionError (the article fails with
+    that message, as a pipeline error: nothing could be read from it)."""
+    if document.html is None:
+        return Extracted(text=document.text or "")
+    return extract_html(document.html)
+
+
+def _drop_all(stripped: Stripped, rule: str) -> Stripped:
+    """Every kept line removed under `rule`: a page whose text is no article (its menu)."""
+    text = stripped.text
+    removals = list(stripped.removals)
+    position = 0
+    for line in text.text.split("\n"):
+        if line:
+            raw_start, raw_end = text.raw_span(position, position + len(line))
+            removals.append(Removal(rule, line, raw_start, raw_end))
+        position += len(line) + 1
+    return Stripped(text.keep([]), removals, stripped.credits)
+
+
+def assess_prepared(prepared: Prepared, config: PipelineConfig) -> QualityReport:
+    """The record's quality flags: they depend on the text, never on the entities."""
+    text = prepared.clean_text
+    return assess(
+        clean_text=text,
+        before_cleaning=prepared.extracted.text,
+        no_article_reason=prepared.no_article_reason,
+        language_uncertain_reason=prepared.language.uncertain_reason,
+        suspect_lines=suspect_lines(text, config.rules.for_source(prepared.document.source)),
+    )
+
+
+def prepare(document: SubmittedDocument, config: PipelineConfig) -> Prepared:
+    """Extract, clean, strip boilerplate, judge the language: everything but the entities."""
+    extracted = _extract(document)
+    no_article_reason = None
+    cleaned = clean(TextMap.identity(extracted.text))
+    stripped = strip_boilerplate(cleaned.text, config.rules.for_source(document.source))
+    if cleaned.removals:  # invisible characters are audited removals too, in text order
+        removals = sorted([*cleaned.removals, *stripped.removals], key=lambda r: r.raw_start)
+        stripped = Stripped(stripped.text, removals, stripped.credits)
+    if document.html is not None and not has_article(stripped.text.text):
+        no_article_reason = "the page's text has no line that reads like an article"
+        stripped = _drop_all(stripped, NO_ARTICLE_RULE)
     language = judge_language(
         stripped.text.text, hint=document.language, detector=config.language_detector
     )
-    return _Prepared(document, extracted, stripped, language)
+    return Prepared(document, extracted, stripped, language, no_article_reason)
 
 
 def enrich(document: SubmittedDocument, config: PipelineConfig) -> EnrichedDocument:
@@ -76,7 +129,7 @@ def enrich(document: SubmittedDocument, config: PipelineConfig) -> EnrichedDocum
 def enrich_many(
     documents: Sequence[SubmittedDocument], config: PipelineConfig
 ) -> list[EnrichedDocument]:
-    prepared = [_prepare(d, config) for d in documents]
+    prepared = [prepare(d, config) for d in documents]
     # An article in another language is not shown to the English model at all.
     to_tag = ["" if p.language.skip_entities_reason else p.stripped.text.text for p in prepared]
     mentions = tag_texts(config.nlp, to_tag)
@@ -102,7 +155,7 @@ def resolve_entities(
 
 
 def _finish(
-    prepared: _Prepared, found: list[RawMention], config: PipelineConfig
+    prepared: Prepared, found: list[RawMention], config: PipelineConfig
 ) -> EnrichedDocument:
     text = prepared.stripped.text
     entities = (
@@ -117,15 +170,29 @@ def _finish(
         )
     )
     extracted = prepared.extracted
-    metadata = {
+    metadata: dict[str, Any] = {
         k: v
         for k, v in (
             ("title", extracted.title),
             ("author", extracted.author),
             ("date", extracted.date),
+            ("url", extracted.url),
+            ("site_name", extracted.site_name),
+            ("description", extracted.description),
         )
         if v
     }
+    if extracted.extraction is not None:
+        metadata["extraction"] = {
+            "kept": extracted.extraction,
+            "chars": extracted.candidate_chars,
+        }
+    if prepared.language.guess is not None:
+        metadata["language_guess"] = {
+            "language": prepared.language.guess,
+            "confidence": prepared.language.confidence,
+        }
+    quality = assess_prepared(prepared, config)
     return EnrichedDocument(
         clean_text=text.text,
         source_text=extracted.text,
@@ -136,6 +203,8 @@ def _finish(
         language_confidence=prepared.language.confidence,
         entities_skipped_reason=prepared.language.skip_entities_reason,
         metadata=metadata,
+        quality=quality.flags,
+        quality_detail=quality.detail,
         stats=compute_stats(
             source_text=extracted.text,
             clean_text=text.text,

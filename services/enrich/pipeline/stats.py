@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from services.enrich.pipeline.document import Credit, EntityGroup, Removal
+from services.enrich.pipeline.invisible import RULES as INVISIBLE_RULES
 
 
 def compute_stats(
@@ -21,7 +22,8 @@ def compute_stats(
         "clean_chars": len(clean_text),
         "words": len(clean_text.split()),
         "paragraphs": clean_text.count("\n") + 1 if clean_text else 0,
-        "removed_lines": len(removals),
+        "removed_lines": sum(r.rule not in INVISIBLE_RULES for r in removals),
+        "removed_invisible": sum(r.rule in INVISIBLE_RULES for r in removals),
         "credit_lines": len(credits),
         "entities": len(entities),
         "mentions": sum(e.count for e in entities),

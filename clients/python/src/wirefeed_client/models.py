@@ -1,7 +1,6 @@
 """The wire shapes, as typed dicts: what the services answer is plain JSON, typed here for
 editors and mypy. tests/integration/test_python_client.py checks them against the OpenAPI."""
 
-
 from typing import Any, NotRequired, TypedDict
 
 

@@ -1,7 +1,7 @@
 """webhooks: subscriptions (a view of the feed: last position delivered) and the delivery log
 
-Revision ID: 0010_webhooks
-Revises: 0009_fts
+Revision ID: 0015_webhooks
+Revises: 0014_fts
 Create Date: 2026-11-30 19:40:00
 """
 
@@ -12,8 +12,8 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0010_webhooks"
-down_revision: str | None = "0009_fts"
+revision: str = "0015_webhooks"
+down_revision: str | None = "0014_fts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,8 +7,8 @@ vector computed once per distinct text instead of parsing every row again.
 The objects are dialect-specific and so live here only; shared.models.SEARCH_OBJECTS names them
 for the model-vs-migration check.
 
-Revision ID: 0009_fts
-Revises: 0001
+Revision ID: 0014_fts
+Revises: 0013_article_quality
 Create Date: 2026-11-30 19:10:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009_fts"
-down_revision: str | None = "0001"
+revision: str = "0014_fts"
+down_revision: str | None = "0013_article_quality"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
