@@ -102,7 +102,10 @@ def test_stream_resumes_exactly_once_after_a_mid_stream_disconnect(
     seqs = [int(e.id or 0) for e in received]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) == 9
     assert [e.json["article"]["id"] for e in received] == first_ids + later_ids
-    assert all(e.event == "article" and e.json["seq"] == int(e.id or 0) for e in received)
+    assert all(
+        e.event == e.json["event"] == "created" and e.json["seq"] == int(e.id or 0)
+        for e in received
+    )
     feed = stack.api.get("/v1/feed", params={"after": "0"}).json()["items"]
     assert [i["seq"] for i in feed] == seqs
 
@@ -140,3 +143,34 @@ def test_stream_needs_a_read_key_when_keys_are_set(
         assert s.api.get("/v1/stream").status_code == 401
         wrong = s.api.get("/v1/stream", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
+
+
+def test_stream_sends_one_event_per_feed_event_named_by_its_kind(
+    served: tuple[Stack, str],
+) -> None:
+    """The stream is the event feed: a retraction arrives as its own `retracted` event after the
+    article's `created`, and `event=` picks kinds, as on /v1/feed."""
+    stack, url = served
+    feed = stack.api.get("/v1/feed", params={"after": "0", "limit": 500}).json()["items"]
+    last = str(feed[-1]["seq"] if feed else 0)
+    [article_id] = _post_all(stack, [_article(30, source="withdrawn")])
+    gone = stack.ingest.delete(f"/v1/articles/{article_id}", params={"reason": "legal"})
+    assert gone.status_code == 200, gone.text
+    with httpx.Client(base_url=url, timeout=30) as client:
+        params = {"after": last, "source": "withdrawn"}
+        with client.stream("GET", "/v1/stream", params=params) as response:
+            both = read_events(response, count=2)
+        params = {**params, "event": "retracted"}
+        with client.stream("GET", "/v1/stream", params=params) as response:
+            retractions = read_events(response, count=1)
+    assert [(e.event, e.json["article"]["id"], e.json["revision"]) for e in both] == [
+        ("created", article_id, 1),
+        ("retracted", article_id, 2),
+    ]
+    assert both[1].json["cause"] == "retraction"
+    assert both[1].json["article"]["status"] == "retracted"
+    assert [e.id for e in retractions] == [both[1].id]
+    listed = stack.api.get("/v1/feed", params={"after": last, "source": "withdrawn"}).json()
+    assert [(i["seq"], i["event"]) for i in listed["items"]] == [
+        (int(e.id or 0), e.event) for e in both
+    ]

@@ -122,7 +122,7 @@ def test_deliveries_are_signed_in_feed_order_and_retried(hooked: Stack, receiver
     payloads = [Webhook(SECRET).verify(r.body, r.headers) for r in delivered]
     assert [p["data"]["article"]["id"] for p in payloads] == ids  # feed order, each once
     seqs = [p["data"]["seq"] for p in payloads]
-    assert seqs == sorted(seqs) and all(p["type"] == "feed.article" for p in payloads)
+    assert seqs == sorted(seqs) and all(p["type"] == "feed.created" for p in payloads)
     attempts = [r for r in receiver.received if r.path == path]
     assert [r.answered for r in attempts[:3]] == [500, 500, 204]
     assert len({r.headers["webhook-id"] for r in attempts[:3]}) == 1  # a retry keeps its id
