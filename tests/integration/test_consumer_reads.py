@@ -12,7 +12,7 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from tests.support.processes import Proc
+from tests.support.processes import Proc, wait_until
 from tests.support.services import Backend
 from tests.support.stack import Stack, reset_store, running_stack
 
@@ -293,3 +293,27 @@ def test_search_follows_rewrites_of_the_clean_text(loaded: tuple[Stack, dict[str
                 {"t": original, "i": ids["german"]},
             )
     assert _search(stack, q="Finanzminister") == [ids["german"]]
+
+
+def test_search_follows_a_revision_and_a_retraction(loaded: tuple[Stack, dict[str, int]]) -> None:
+    """Through the real write paths (main's revisions: the re-enriched latest revision replaces
+    clean_text and title), not a hand-written UPDATE. Runs last: it adds one article."""
+    stack, _ = loaded
+    story = {"source": "corrections", "external_id": "v1"}
+    first = stack.post({**story, "text": "Glaciers in the Alps retreated again this summer."})
+    assert stack.wait_final(first["id"])["status"] == "enriched"
+    assert _search(stack, q="glaciers") == [first["id"]]
+    second = stack.post({**story, "text": "Volcanoes in Iceland erupted again this summer."})
+    assert (second["id"], second["revision"]) == (first["id"], 2)
+
+    def revised() -> bool:
+        record = stack.article(first["id"])
+        return bool(record["revision"] == 2 and record["status"] == "enriched")
+
+    wait_until(revised, 60, "revision 2 to be enriched")
+    assert _search(stack, q="volcanoes") == [first["id"]]
+    assert _search(stack, q="glaciers") == []
+    gone = stack.ingest.delete(f"/v1/articles/{first['id']}", params={"reason": "legal"})
+    assert gone.status_code == 200, gone.text
+    # A tombstone is listed only when asked for, search included.
+    assert _search(stack, q="volcanoes") == []
