@@ -45,7 +45,9 @@ class Receiver:
 
 
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[Receiver]:
+def receiver(backend: Backend) -> Iterator[Receiver]:
+    """One per backend: tests count what a path received, so the embedded run's deliveries
+    must not be counted again in the production run."""
     state = Receiver()
     lock = threading.Lock()
 
