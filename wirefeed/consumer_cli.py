@@ -85,7 +85,9 @@ def follow(
                         data = []
                         position = item["seq"]
                         entities = ", ".join(e["name"] for e in item["entities"][:5])
-                        print(f"{position:>8} {_line(item['article'])}  [{entities}]", flush=True)
+                        kind = item.get("event", "")
+                        line = f"{position:>8} {kind:<9} {_line(item['article'])}  [{entities}]"
+                        print(line, flush=True)
                         printed += 1
                         if count and printed >= count:
                             return 0

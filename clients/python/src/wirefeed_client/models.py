@@ -1,13 +1,14 @@
 """The wire shapes, as typed dicts: what the services answer is plain JSON, typed here for
 editors and mypy. tests/integration/test_python_client.py checks them against the OpenAPI."""
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 
 class IngestResult(TypedDict):
     id: int
     status: str
     duplicate: NotRequired[bool]
+    revision: NotRequired[int]
 
 
 class BatchItemResult(TypedDict):
@@ -36,8 +37,13 @@ class ArticleSummary(TypedDict):
     created_at: str
     enriched_at: str | None
     feed_seq: int | None
+    revision: NotRequired[int]
+    revised_at: NotRequired[str | None]
+    syndication_group: NotRequired[int | None]
+    pipeline: NotRequired[dict[str, str] | None]
     language: str | None
     error: str | None
+    quality: NotRequired[list[str]]
 
 
 class ArticleListItem(ArticleSummary):
@@ -52,6 +58,7 @@ class ArticleEntity(TypedDict):
     count: int
     first_offset: int
     salience: float
+    link: NotRequired[dict[str, Any] | None]
     aliases: NotRequired[list[str]]
     mentions: NotRequired[list[dict[str, Any]]]
 
@@ -66,14 +73,19 @@ class Article(ArticleSummary):
     credits: NotRequired[list[dict[str, Any]]]
     entities: NotRequired[list[ArticleEntity]]
     metadata: NotRequired[dict[str, Any]]
+    author: NotRequired[str | None]
+    site_name: NotRequired[str | None]
+    quality_detail: NotRequired[dict[str, Any]]
     stats: NotRequired[dict[str, Any]]
-    quality: NotRequired[dict[str, Any] | None]
     raw: NotRequired[str | None]
     source_text: NotRequired[str | None]
 
 
 class FeedItem(TypedDict):
     seq: int
+    event: Literal["created", "updated", "retracted"]
+    cause: Literal["revision", "reenrich", "retraction"]
+    revision: int
     article: ArticleSummary
     entities: list[ArticleEntity]
 
