@@ -274,12 +274,11 @@ class ArticleSummary(BaseModel):
 
 
 class ArticleDetail(ArticleSummary):
+    """One article. By default without its heavy parts: `raw`, `source_text` and entity
+    `mentions` appear only when asked for with `include=`; `fields=` picks top-level fields."""
+
     content_type: str
     attempts: int
-    raw: str
-    source_text: str | None = Field(
-        default=None, description="For HTML: the extracted text that raw offsets point into."
-    )
     clean_text: str | None
     language_confidence: float | None = Field(
         default=None, description="Confidence (0..1) of the detected `language`."
@@ -289,7 +288,9 @@ class ArticleDetail(ArticleSummary):
     )
     removals: list[RemovalOut] = []
     credits: list[CreditOut] = []
-    entities: list[ArticleEntityOut] = []
+    entities: list[ArticleEntityOut] = Field(
+        default=[], description="Canonical entities; `mentions` only with include=mentions."
+    )
     metadata: dict[str, Any] = {}
     author: str | None = Field(default=None, description="From the page's metadata (HTML).")
     site_name: str | None = Field(default=None, description="From the page's metadata (HTML).")
@@ -297,6 +298,29 @@ class ArticleDetail(ArticleSummary):
         default={}, description="What triggered each quality flag."
     )
     stats: dict[str, Any] = {}
+    raw: str | None = Field(
+        default=None, description="Exactly as submitted (text or HTML); with include=raw."
+    )
+    source_text: str | None = Field(
+        default=None,
+        description="The extracted text that raw offsets point into; with include=source_text.",
+    )
+
+
+class ArticleFields(BaseModel):
+    """With fields=: only the chosen top-level fields of an ArticleDetail."""
+
+    model_config = ConfigDict(extra="allow", title="ArticleFields")
+
+
+class ArticleListItem(ArticleSummary):
+    rank: float | None = Field(
+        default=None, description="Search relevance (with q=), higher first."
+    )
+    snippet: str | None = Field(
+        default=None,
+        description="With q=: an excerpt of the clean text, HTML-escaped, hits in <mark>.",
+    )
 
 
 class RevisionSummary(BaseModel):
@@ -331,7 +355,7 @@ class RevisionDetail(RevisionSummary):
 
 
 class ArticlePage(BaseModel):
-    items: list[ArticleSummary]
+    items: list[ArticleListItem]
     next_cursor: str | None
 
 
@@ -364,4 +388,108 @@ class EntityOut(BaseModel):
 
 class EntityPage(BaseModel):
     items: list[EntityOut]
+    next_cursor: str | None
+
+
+class EntityArticle(BaseModel):
+    id: int
+    title: str | None
+    source: str | None
+    published_at: UtcDatetime | None
+    enriched_at: UtcDatetime | None
+    salience: float
+    mention_count: int
+
+
+class EntityDetail(EntityOut):
+    recent_articles: list[EntityArticle] = Field(
+        description="The most recently stored articles that mention this entity."
+    )
+
+
+class SourceOut(BaseModel):
+    source: str | None = Field(description="The producer's source name; null for none given.")
+    articles: int
+    enriched: int
+    last_published_at: UtcDatetime | None
+    last_enriched_at: UtcDatetime | None
+
+
+class SourcePage(BaseModel):
+    items: list[SourceOut]
+
+
+# ---- webhooks -------------------------------------------------------------------------------
+
+
+class WebhookFilters(BaseModel):
+    """The feed's filters; a delivery is sent only for items that match all given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entity: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    entity_type: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]{2,16}$")] | None = None
+    source: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    language: LanguageTag | None = None
+    q: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = None
+    events: list[Literal["created", "updated", "retracted"]] | None = Field(
+        default=None, description="Only these kinds of feed event; default: every kind."
+    )
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrl = Field(
+        description="Where deliveries are POSTed (public addresses only, unless the operator "
+        "set WIREFEED_WEBHOOK_ALLOW_PRIVATE)."
+    )
+    filters: WebhookFilters = Field(default_factory=WebhookFilters)
+    secret: (
+        Annotated[str, StringConstraints(pattern=r"^whsec_[A-Za-z0-9+/]{32,128}={0,2}$")] | None
+    ) = Field(
+        default=None,
+        description="A Standard Webhooks secret (whsec_ + base64 of 24-64 bytes); made for "
+        "you when left out.",
+    )
+    after: int | None = Field(
+        default=None,
+        ge=0,
+        description="Feed position to start after; default: the current end of the feed.",
+    )
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    filters: dict[str, Any]
+    active: bool
+    disabled_reason: str | None
+    last_position: int = Field(description="The last feed position delivered.")
+    failures: int = Field(description="Failed attempts in the current run of failures.")
+    failing_since: UtcDatetime | None
+    created_at: UtcDatetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="Verify deliveries with it; shown only once.")
+
+
+class WebhookPage(BaseModel):
+    items: list[WebhookOut]
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    position: int
+    message_id: str = Field(description="The webhook-id header: the same for every retry.")
+    attempt: int
+    ok: bool
+    status_code: int | None
+    error: str | None
+    attempted_at: UtcDatetime
+
+
+class DeliveryPage(BaseModel):
+    items: list[DeliveryOut]
     next_cursor: str | None

@@ -73,6 +73,19 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = 5 * 1024 * 1024
     fetch_max_redirects: int = 5
 
+    # Webhooks: deliveries run on their own queue, so enrichment never waits behind them.
+    deliver_queue: str = "deliver"
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Deliver webhooks to private/loopback addresses (an operator's choice).",
+    )
+    webhook_timeout: float = 10.0
+    webhook_retry_max_delay: float = 3600.0
+    webhook_disable_after: float = Field(
+        default=86400.0, description="Seconds of failing deliveries before a subscription stops."
+    )
+    webhook_pump_interval: float = 1.0
+
     # Queue behaviour.
     task_max_attempts: int = 5
     task_retry_backoff_max: int = 60

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shared.logging import configure_logging
 from shared.settings import Settings, get_settings
+from wirefeed.up_state import running_up
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -80,6 +81,33 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _deliverer(args: argparse.Namespace) -> int:
+    """Webhook deliveries: a worker on the deliver queue plus the pump that feeds it."""
+    from services.deliver.tasks import create_deliver_app, start_pump
+
+    settings = get_settings()
+    app = create_deliver_app(settings)
+    start_pump(app, settings)
+    app.worker_main(
+        [
+            "worker",
+            "--queues",
+            settings.deliver_queue,
+            "--hostname",
+            f"deliver-{os.getpid()}@%h",
+            "--loglevel",
+            settings.log_level,
+            "--without-gossip",
+            "--without-mingle",
+            "--pool",
+            "threads",
+            "--concurrency",
+            str(args.concurrency),
+        ]
+    )
+    return 0
+
+
 def _worker_settings(args: argparse.Namespace) -> Settings:
     """The settings, with what the command line says about limits taking precedence."""
     overrides = {
@@ -93,12 +121,17 @@ def _worker_settings(args: argparse.Namespace) -> Settings:
 
 
 def _ping_worker(args: argparse.Namespace) -> int:
-    """Exit 0 if a worker on this host answers a control ping (a container health check)."""
+    """Exit 0 if a worker on this host answers a control ping (a container health check).
+    Without WIREFEED_BROKER_URL, a running `wirefeed up` is asked where its broker is."""
     import socket
 
     from shared.celery_app import make_celery
 
-    app = make_celery(get_settings())
+    settings = get_settings()
+    running = running_up(settings)
+    if "WIREFEED_BROKER_URL" not in os.environ and running and running.get("broker_url"):
+        settings = settings.model_copy(update={"broker_url": running["broker_url"]})
+    app = make_celery(settings)
     try:
         replies = app.control.ping(timeout=args.timeout)
     finally:
@@ -106,7 +139,13 @@ def _ping_worker(args: argparse.Namespace) -> int:
     host = socket.gethostname()
     answering = [name for reply in replies or [] for name in reply]
     mine = [name for name in answering if name.endswith(f"@{host}")]
-    print(f"workers answering: {answering or 'none'}")
+    if answering:
+        print(f"workers answering on {settings.broker_url}: {', '.join(answering)}")
+    else:
+        print(
+            f"no worker answered on {settings.broker_url} within {args.timeout:g} s"
+            + ("" if running else " (no running `wirefeed up` found; set WIREFEED_BROKER_URL)")
+        )
     return 0 if (mine or (args.any and answering)) else 1
 
 
@@ -180,18 +219,43 @@ def _ingest(args: argparse.Namespace) -> int:
     from wirefeed.ingest_client import ingest_paths
 
     settings = get_settings()
+    running = running_up(settings)
     token = args.token or os.environ.get("WIREFEED_TOKEN")
     totals = ingest_paths(
         args.paths,
-        base_url=args.url or settings.effective_ingest_url,
+        base_url=args.url or (running or {}).get("ingest_url") or settings.effective_ingest_url,
         token=token,
         progress=not args.quiet,
+        source=args.source,
+        wait_api=(args.api_url or _api_url(settings)) if args.wait else None,
+        read_token=args.read_token or os.environ.get("WIREFEED_READ_TOKEN"),
     )
-    print(
-        f"accepted {totals['accepted']}, duplicates {totals['duplicates']}, "
-        f"rejected {totals['rejected']}"
-    )
-    return 1 if totals["rejected"] else 0
+    print(", ".join(f"{key} {value}" for key, value in totals.items()))
+    return 1 if totals["rejected"] or totals.get("failed") or totals.get("unfinished") else 0
+
+
+def _api_url(settings: Settings) -> str:
+    running = running_up(settings)
+    if running and running.get("api_url"):
+        return str(running["api_url"])
+    return f"http://{settings.api_host}:{settings.api_port}"
+
+
+def _search(args: argparse.Namespace) -> int:
+    from wirefeed.consumer_cli import search
+
+    token = args.read_token or os.environ.get("WIREFEED_READ_TOKEN")
+    api = args.api_url or _api_url(get_settings())
+    return search(api, args.text, token=token, limit=args.limit, source=args.source)
+
+
+def _follow(args: argparse.Namespace) -> int:
+    from wirefeed.consumer_cli import follow
+
+    token = args.read_token or os.environ.get("WIREFEED_READ_TOKEN")
+    api = args.api_url or _api_url(get_settings())
+    filters = {"entity": args.entity, "source": args.source, "q": args.q}
+    return follow(api, after=args.after, token=token, filters=filters, count=args.count)
 
 
 def _enrich(args: argparse.Namespace) -> int:
@@ -274,6 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.set_defaults(run=_worker)
 
+    deliverer = commands.add_parser(
+        "deliverer", help="send webhook deliveries (a worker on the deliver queue)"
+    )
+    deliverer.add_argument("--concurrency", type=int, default=4, help="subscriptions at once")
+    deliverer.set_defaults(run=_deliverer)
+
     commands.add_parser("relay", help="re-send articles left pending or lost").set_defaults(
         run=_relay
     )
@@ -311,7 +381,29 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--url", help="ingest service base URL")
     ingest.add_argument("--token", help="ingest API key (or WIREFEED_TOKEN)")
     ingest.add_argument("--quiet", action="store_true")
+    ingest.add_argument("--source", help="source of every article (JSON items keep their own)")
+    ingest.add_argument("--wait", action="store_true", help="then wait until all are enriched")
+    ingest.add_argument("--api-url", help="read API base URL (for --wait)")
+    ingest.add_argument("--read-token", help="read API key for --wait (or WIREFEED_READ_TOKEN)")
     ingest.set_defaults(run=_ingest)
+
+    search = commands.add_parser("search", help="full-text search of the store")
+    search.add_argument("text", help='websearch syntax: "a phrase", a OR b, -word')
+    search.add_argument("--source")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--api-url")
+    search.add_argument("--read-token", help="read API key (or WIREFEED_READ_TOKEN)")
+    search.set_defaults(run=_search)
+
+    follow = commands.add_parser("follow", help="print feed items as they arrive (Ctrl-C stops)")
+    follow.add_argument("--after", type=int, default=0, help="feed position already seen")
+    follow.add_argument("--entity")
+    follow.add_argument("--source")
+    follow.add_argument("--q", help="only items matching this search")
+    follow.add_argument("--count", type=int, default=0, help="stop after this many (0: never)")
+    follow.add_argument("--api-url")
+    follow.add_argument("--read-token", help="read API key (or WIREFEED_READ_TOKEN)")
+    follow.set_defaults(run=_follow)
 
     enrich = commands.add_parser("enrich", help="run the pipeline in-process, print JSON")
     enrich.add_argument("file", help="a file, or - for standard input")

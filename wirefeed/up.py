@@ -23,6 +23,7 @@ from wirefeed.broker import start_embedded_broker
 from wirefeed.ingest_client import ingest_paths
 from wirefeed.migrate import upgrade
 from wirefeed.processes import spawn, stop
+from wirefeed.up_state import clear_up_state, write_up_state
 
 
 class _Stop(Exception):
@@ -93,6 +94,7 @@ def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | 
         for name, argv in (
             ("worker", worker),
             ("relay", [*command, "relay"]),
+            ("deliverer", [*command, "deliverer", "--concurrency", "2"]),
             ("ingest", [*command, "serve", "ingest"]),
             ("api", [*command, "serve", "api"]),
         ):
@@ -108,19 +110,33 @@ def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | 
             processes["worker"],
         )
         if seeds is not None and seeds.exists():
-            totals = ingest_paths([seeds], base_url=ingest_url, progress=False)
+            totals = ingest_paths([seeds], base_url=ingest_url, progress=False, source="seeds")
             print(f"seeds from {seeds}: {totals}", flush=True)
+        write_up_state(
+            settings, broker_url=env["WIREFEED_BROKER_URL"], api_url=api_url, ingest_url=ingest_url
+        )
         print(
             f"wirefeed is up\n"
             f"  ingest  {ingest_url}   (POST /v1/articles, docs at {ingest_url}/docs)\n"
             f"  api     {api_url}   (GET /v1/articles, /v1/feed, /v1/entities; "
             f"docs at {api_url}/docs)\n"
+            f"  ui      {api_url}/ui   (search and read articles in a browser; "
+            f"push: {api_url}/v1/stream)\n"
             f"  broker  {env['WIREFEED_BROKER_URL']}\n"
             f"  store   {database_url}\n"
             f"  logs    {logs}\n"
             f"Ctrl-C stops everything.",
             flush=True,
         )
+        # The services log this too, but their logs go to files: say it where it is seen.
+        for kind, keys in (("INGEST", settings.ingest_keys), ("READ", settings.read_keys)):
+            if not keys.strip():
+                print(
+                    f"WARNING: AUTHENTICATION DISABLED: no WIREFEED_{kind}_KEYS configured; "
+                    "anyone who can reach this service can use it",
+                    file=sys.stderr,
+                    flush=True,
+                )
         while True:
             for name, process in children:
                 if process.poll() is not None:
@@ -134,6 +150,7 @@ def run_up(settings: Settings, *, seeds: Path | None, worker_concurrency: int | 
         print(f"wirefeed up failed: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
+        clear_up_state(settings)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         # Front to back: stop taking articles first, the broker last.

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import literal_column, or_, union
+from sqlalchemy import func, literal_column, or_, union
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
 
+from services.api.search import Search
 from shared.aliases import AliasTable, alias_key
 from shared.models import (
     Article,
@@ -35,9 +37,23 @@ class ArticleFilter:
     status: ArticleStatus | None = None
     published_from: datetime | None = None
     published_to: datetime | None = None
+    language: str | None = None
+    enriched_since: datetime | None = None
+    q: str | None = None
     quality: tuple[str, ...] = ()  # every one of these flags
     quality_not: tuple[str, ...] = ()  # none of these
     unique: bool = False  # one article per syndication group: its original
+    # The feed only: which kinds of event (created/updated/retracted); None: every kind.
+    events: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHit:
+    """One row of a list page; `rank` and `snippet` only for a search."""
+
+    article: Article
+    rank: float | None = None
+    snippet: str | None = None
 
 
 def resolve_entity_ids(
@@ -71,15 +87,86 @@ _TEXTS = (_deferred(Article.raw), _deferred(Article.clean_text))
 _SUMMARY_ONLY = (*_TEXTS, _deferred(Article.enrichment))
 
 
+# See list_articles: how many of the newest hits a PostgreSQL search ranks.
+RANK_CANDIDATES = 2000
+
+
+def _unindexed_id() -> Any:
+    """`id + 0`: the same order, but not the primary key's. Searching newest first, PostgreSQL
+    would otherwise walk the key backwards testing every row's (TOASTed) vector, seconds when
+    hits are rare; this way the hits come from the GIN index and only they are sorted."""
+    return col(Article.id) + 0
+
+
 def list_articles(
     session: Session,
     *,
     filters: ArticleFilter,
     aliases: AliasTable,
-    before_id: int | None,
+    by_relevance: bool = False,
+    after: Sequence[int | float] | None = None,
     limit: int,
-) -> Sequence[Article]:
-    query = select(Article).options(*_SUMMARY_ONLY)
+) -> list[ArticleHit]:
+    """Articles matching every filter, newest first, or best hit first (`by_relevance`, with
+    `filters.q`). `after` is the last row's key: (id,) newest first, (rank, id) by relevance."""
+    search = Search(session, filters.q) if filters.q else None
+    if search is not None and search.matches_nothing:
+        return []
+    rank = search.rank().label("rank") if search is not None else literal_column("NULL")
+    query: Any = select(Article, rank).options(*_SUMMARY_ONLY)
+    query = _apply_filters(session, query, filters=filters, aliases=aliases)
+    if query is None:
+        return []
+    if search is not None:
+        query = search.apply(query)
+    if by_relevance and search is not None and search.postgres:
+        # Ranking reads each hit's whole vector (kilobytes, TOASTed) and a common word matches a
+        # third of the store, so relevance is computed among the newest RANK_CANDIDATES hits:
+        # their ids come from the GIN index alone, then only those rows are ranked.
+        hits: Any = _apply_filters(
+            session, select(col(Article.id)), filters=filters, aliases=aliases
+        )
+        newest = search.apply(hits).order_by(_unindexed_id().desc()).limit(RANK_CANDIDATES)
+        candidates = newest.subquery()
+        # A join, not IN (...): the planner then fetches the candidates by key instead of
+        # hashing them against a scan of the whole table.
+        query = (
+            select(Article, rank)
+            .options(*_SUMMARY_ONLY)
+            .join(candidates, candidates.c.id == col(Article.id))
+        )
+    if by_relevance and search is not None:
+        rank_expr = search.rank()
+        if after is not None:
+            last_rank, last_id = after
+            query = query.where(
+                or_(rank_expr < last_rank, (rank_expr == last_rank) & (col(Article.id) < last_id))
+            )
+        query = query.order_by(rank_expr.desc(), col(Article.id).desc())
+    else:
+        if after is not None:
+            query = query.where(col(Article.id) < after[0])
+        searching = search is not None and search.postgres
+        query = query.order_by((_unindexed_id() if searching else col(Article.id)).desc())
+    rows = session.execute(query.limit(limit)).all()
+    snippets = search.snippets(session, [a.id for a, _ in rows if a.id]) if search else {}
+    return [
+        ArticleHit(article, float(r) if r is not None else None, snippets.get(article.id or 0))
+        for article, r in rows
+    ]
+
+
+def _apply_filters(
+    session: Session,
+    query: Any,
+    *,
+    filters: ArticleFilter,
+    aliases: AliasTable,
+    tombstones: bool = False,
+) -> Any:
+    """The WHERE clauses every list shares; None when the filters cannot match anything.
+    Lists show retracted articles only when asked for; the feed (`tombstones`) keeps their
+    events, since a consumer must hear about a retraction."""
     if filters.entity is not None or filters.entity_type is not None:
         mentions = select(ArticleEntity.article_id)
         if filters.entity is not None:
@@ -87,7 +174,7 @@ def list_articles(
                 session, name=filters.entity, label=filters.entity_type, aliases=aliases
             )
             if not ids:
-                return []
+                return None
             mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
         else:
             # The label copied into the join table: one index walked newest first, instead of
@@ -100,12 +187,20 @@ def list_articles(
         query = query.where(Article.source == filters.source)
     if filters.status is not None:
         query = query.where(Article.status == filters.status)
-    else:  # tombstones are listed only when asked for
+    elif not tombstones:
         query = query.where(Article.status != ArticleStatus.retracted)
     if filters.published_from is not None:
         query = query.where(col(Article.published_at) >= filters.published_from)
     if filters.published_to is not None:
         query = query.where(col(Article.published_at) < filters.published_to)
+    if filters.enriched_since is not None:
+        query = query.where(col(Article.enriched_at) >= filters.enriched_since)
+    if filters.language is not None:
+        # The detected language once enriched, else what the producer said.
+        language = filters.language.lower()
+        query = query.where(
+            func.lower(func.coalesce(Article.detected_language, Article.language)) == language
+        )
     for flag in filters.quality:
         query = query.where(col(Article.quality).like(f"% {flag} %"))
     for flag in filters.quality_not:
@@ -119,9 +214,7 @@ def list_articles(
                 col(Article.syndication_group) == col(Article.id),
             )
         )
-    if before_id is not None:
-        query = query.where(col(Article.id) < before_id)
-    return session.exec(query.order_by(col(Article.id).desc()).limit(limit)).all()
+    return query
 
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
@@ -132,12 +225,6 @@ _PG_FEED_ENTITIES = literal_column(
     "WITH ORDINALITY AS t(e, i))",
     JSONB,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class FeedFilter:
-    source: str | None = None
-    kinds: frozenset[str] | None = None  # None: every kind of event
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +241,17 @@ class FeedEntry:
 
 
 def feed_page(
-    session: Session, *, after: int, limit: int, filters: FeedFilter | None = None
+    session: Session,
+    *,
+    after: int,
+    limit: int,
+    filters: ArticleFilter | None = None,
+    aliases: AliasTable | None = None,
 ) -> list[FeedEntry]:
-    """Feed events after position `after`, in position order, each with its article and the
-    article's entities (no mentions). The one query behind /v1/feed (and any stream of it)."""
+    """Feed events after position `after`, in position order, each with its article (as it
+    stands now) and the article's entities (no mentions). The one feed query: /v1/feed,
+    /v1/stream and webhook deliveries are all views of it, so they follow the same positions
+    and the same filters (article filters apply to the event's article)."""
     postgres = session.get_bind().dialect.name == "postgresql"
     options: tuple[_AbstractLoad, ...] = _TEXTS
     if postgres:
@@ -165,16 +259,25 @@ def feed_page(
         options = (*_TEXTS, _deferred(Article.enrichment))
     else:
         extra = (literal_column("NULL"), literal_column("NULL"))
-    query = (
+    query: Any = (
         select(FeedEvent, Article, *extra)
         .join(Article, col(Article.id) == FeedEvent.article_id)
         .options(*options)
         .where(col(FeedEvent.position) > after)
     )
-    if filters is not None and filters.source is not None:
-        query = query.where(Article.source == filters.source)
-    if filters is not None and filters.kinds is not None:
-        query = query.where(col(FeedEvent.kind).in_(sorted(filters.kinds)))
+    if filters is not None and filters.events is not None:
+        query = query.where(col(FeedEvent.kind).in_(sorted(filters.events)))
+    if filters is not None and filters != ArticleFilter(events=filters.events):
+        search = Search(session, filters.q) if filters.q else None
+        if search is not None and search.matches_nothing:
+            return []
+        query = _apply_filters(
+            session, query, filters=filters, aliases=aliases or AliasTable({}), tombstones=True
+        )
+        if query is None:
+            return []
+        if search is not None:
+            query = search.apply(query)
     rows = session.exec(query.order_by(col(FeedEvent.position)).limit(limit)).all()
     entries = []
     for event, article, pg_entities, pg_pipeline in rows:
@@ -241,3 +344,72 @@ def aliases_of(session: Session, entity_ids: Sequence[int]) -> dict[int, list[st
         for entity_id, key in rows:
             found[entity_id].append(key)
     return found
+
+
+# An article record without entity mentions or the extracted source text: PostgreSQL strips them
+# before sending the row (they can be most of its bytes).
+# Only an object has keys to drop: a tombstone's (or a never-enriched article's) enrichment may
+# be a JSON null, and `null - 'key'` is an error.
+_PG_SLIM_ENRICHMENT = literal_column(
+    "CASE WHEN jsonb_typeof(article.enrichment) = 'object' THEN "
+    "(article.enrichment - 'source_text' - 'entities') || jsonb_build_object('entities', "
+    "(SELECT coalesce(jsonb_agg(e - 'mentions' ORDER BY i), '[]'::jsonb) "
+    "FROM jsonb_array_elements(article.enrichment -> 'entities') WITH ORDINALITY AS t(e, i))) "
+    "END",
+    JSONB,
+)
+
+
+def load_article(
+    session: Session, article_id: int, *, with_raw: bool, slim: bool
+) -> tuple[Article, dict[str, Any]] | None:
+    """One article and its stored enrichment; `slim` drops mentions and source text (on
+    PostgreSQL in the database), `with_raw` loads the submitted body."""
+    options = [] if with_raw else [_deferred(Article.raw)]
+    if slim and session.get_bind().dialect.name == "postgresql":
+        query = select(Article, _PG_SLIM_ENRICHMENT).options(
+            *options, _deferred(Article.enrichment)
+        )
+        row = session.exec(query.where(Article.id == article_id)).one_or_none()
+        if row is None:
+            return None
+        article, enrichment = row
+        return article, enrichment or {}
+    found = session.exec(
+        select(Article).options(*options).where(Article.id == article_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    return found, found.enrichment or {}
+
+
+def entity_articles(
+    session: Session, entity_id: int, *, limit: int
+) -> list[tuple[Article, ArticleEntity]]:
+    """The most recently stored articles mentioning an entity (index on entity_id, article_id)."""
+    rows = session.exec(
+        select(Article, ArticleEntity)
+        .options(*_SUMMARY_ONLY)
+        .join(ArticleEntity, col(ArticleEntity.article_id) == Article.id)
+        .where(ArticleEntity.entity_id == entity_id)
+        .order_by(col(ArticleEntity.article_id).desc())
+        .limit(limit)
+    ).all()
+    return [(a, link) for a, link in rows]
+
+
+def list_sources(session: Session) -> list[dict[str, Any]]:
+    """Every source with its article counts and latest dates."""
+    enriched = func.count().filter(col(Article.status) == ArticleStatus.enriched)
+    rows = session.execute(
+        sa_select(  # five columns: more than sqlmodel's select() is typed for
+            col(Article.source),
+            func.count().label("articles"),
+            enriched.label("enriched"),
+            func.max(Article.published_at).label("last_published_at"),
+            func.max(Article.enriched_at).label("last_enriched_at"),
+        )
+        .group_by(Article.source)
+        .order_by(func.count().desc(), col(Article.source))
+    ).all()
+    return [dict(r._mapping) for r in rows]

@@ -14,6 +14,8 @@ from services.ingest.service import IngestService
 from shared.celery_app import make_celery
 from shared.db import make_engine
 from shared.health import health_router
+from shared.openapi import documented_app
+from shared.schemas import ArticleIn
 from shared.service_app import mount_service
 from shared.settings import Settings
 
@@ -37,10 +39,10 @@ def create_ingest_app(settings: Settings, *, allow_loopback_fetch: bool = False)
         celery.close()
         engine.dispose()
 
-    app = FastAPI(
+    app = documented_app(
         title="wirefeed ingest",
-        version="0.1.0",
         description="Submit raw articles (text or HTML, singly or in batches) for enrichment.",
+        extra_models=(ArticleIn,),
         lifespan=lifespan,
     )
 

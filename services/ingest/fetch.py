@@ -12,22 +12,23 @@ the rest. One httpx.Client per process, no proxies from the environment.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from shared.schemas import ArticleIn
 from shared.settings import Settings
+from shared.ssrf import IPAddress, Target, UnsafeUrl
+from shared.ssrf import address_problem as address_problem  # re-exported for tests
+from shared.ssrf import resolve_target as _resolve
 
 ALLOWED_TYPES = ("text/html", "text/plain", "application/xhtml+xml")
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class FetchError(Exception):
+# The guard itself is shared with webhook deliveries (shared/ssrf.py).
+class FetchError(UnsafeUrl):
     """Why a URL was not fetched; the message is safe to show the producer."""
 
 
@@ -38,63 +39,11 @@ class Fetched:
     text: str
 
 
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    if ip.sixtofour is not None:
-        return ip.sixtofour
-    if ip.teredo is not None:
-        return ip.teredo[1]
-    return None
-
-
-def address_problem(ip: IPAddress, *, allow_loopback: bool = False) -> str | None:
-    """Why `ip` must not be fetched from, or None if it is a public unicast address."""
-    if isinstance(ip, ipaddress.IPv6Address) and (inner := _embedded_ipv4(ip)) is not None:
-        return address_problem(inner, allow_loopback=allow_loopback)
-    if ip.is_loopback:
-        return None if allow_loopback else "loopback"
-    for name in ("unspecified", "link_local", "multicast", "private", "reserved"):
-        if getattr(ip, f"is_{name}"):
-            return name.replace("_", "-")
-    if not ip.is_global:
-        return "not globally routable"
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    url: str
-    scheme: str
-    host: str  # the name as given (for Host and SNI)
-    addresses: tuple[IPAddress, ...]  # every one checked; we connect to these, in order
-
-
 def resolve_target(url: str, *, allow_loopback: bool) -> Target:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise FetchError(f"only http and https URLs can be fetched, not {scheme or '(none)'!r}")
-    if parts.username is not None or parts.password is not None:
-        raise FetchError("URLs with credentials are not fetched")
-    host = parts.hostname
-    if not host:
-        raise FetchError("the URL has no host")
     try:
-        port = parts.port or (443 if scheme == "https" else 80)
-    except ValueError as exc:
-        raise FetchError("the URL has an invalid port") from exc
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve host {host!r}") from exc
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    if not addresses:
-        raise FetchError(f"cannot resolve host {host!r}")
-    for address in addresses:  # all of them: a name with one public and one private is refused
-        if problem := address_problem(address, allow_loopback=allow_loopback):
-            raise FetchError(f"refusing to fetch {host!r}: it resolves to a {problem} address")
-    return Target(url=url, scheme=scheme, host=host, addresses=tuple(dict.fromkeys(addresses)))
+        return _resolve(url, allow_loopback=allow_loopback)
+    except UnsafeUrl as exc:
+        raise FetchError(str(exc)) from exc
 
 
 class UrlFetcher:

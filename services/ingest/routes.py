@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from services.ingest.body import Upload
 from services.ingest.service import IngestService
+from shared.errors import ErrorOut
 from shared.schemas import BatchResult, IngestResult
 
 router = APIRouter(prefix="/v1")
@@ -20,10 +21,39 @@ def get_service(request: Request) -> IngestService:
 
 ServiceDep = Annotated[IngestService, Depends(get_service)]
 
+_EXAMPLES = {
+    "text": {
+        "summary": "Plain text",
+        "value": {
+            "text": "Vladimir Putin spoke to Donald Trump.\nRead also| Other story",
+            "source": "demo",
+            "external_id": "demo-1",
+            "published_at": "2025-06-04T12:00:00Z",
+        },
+    },
+    "html": {
+        "summary": "An HTML page",
+        "value": {
+            "html": "<html><body><article><p>Officials in Lisbon said...</p></article></body>"
+            "</html>",
+            "url": "https://news.example/lisbon",
+            "source": "news.example",
+        },
+    },
+    "url": {
+        "summary": "Only a URL: the service fetches the page",
+        "value": {"url": "https://news.example/lisbon", "source": "news.example"},
+    },
+}
 _ARTICLE_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ArticleIn"}}},
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/ArticleIn"},
+                "examples": _EXAMPLES,
+            }
+        },
     }
 }
 _BATCH_BODY = {
@@ -33,15 +63,28 @@ _BATCH_BODY = {
             "application/json": {
                 "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ArticleIn"}}
             },
-            "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/x-ndjson": {
+                "schema": {"type": "string", "description": "One ArticleIn JSON object a line"},
+                "example": '{"text": "First story...", "source": "demo"}\n'
+                '{"text": "Second story...", "source": "demo"}\n',
+            },
         },
     }
 }
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    408: {"description": "The body did not arrive in time", "model": ErrorOut},
+    413: {"description": "Body larger than the configured limit", "model": ErrorOut},
+    415: {"description": "Unsupported content type", "model": ErrorOut},
+    422: {"description": "Invalid article: the message names the field", "model": ErrorOut},
+}
+_ARTICLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Stored and queued for enrichment (or a duplicate of a stored one)"},
+    **_ERRORS,
+}
+_BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Every item stored and queued (or a duplicate)"},
     207: {"description": "Some items were rejected; each item says why", "model": BatchResult},
-    413: {"description": "Body larger than the configured limit"},
-    415: {"description": "Unsupported content type"},
-    422: {"description": "Invalid article: the message names the field"},
+    **_ERRORS,
 }
 
 
@@ -50,7 +93,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_202_ACCEPTED,
     response_model=IngestResult,
     openapi_extra=_ARTICLE_BODY,
-    responses=_ERRORS,
+    responses=_ARTICLE_RESPONSES,
     summary="Submit one article (text or HTML)",
 )
 async def post_article(request: Request, service: ServiceDep) -> IngestResult:
@@ -62,7 +105,7 @@ async def post_article(request: Request, service: ServiceDep) -> IngestResult:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=BatchResult,
     openapi_extra=_BATCH_BODY,
-    responses=_ERRORS,
+    responses=_BATCH_RESPONSES,
     summary="Submit many articles as a JSON array or NDJSON; one result per item",
 )
 async def post_batch(request: Request, response: Response, service: ServiceDep) -> BatchResult:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import Proc, start_worker
-from tests.support.services import Backend, migrated_backend
+from tests.support.api_server import ApiServer
+from tests.support.processes import Proc, start_service, start_worker
+from tests.support.services import Backend, free_port, migrated_backend
 from tests.support.stack import Stack, reset_store, running_stack
 
 pytestmark = pytest.mark.integration
@@ -42,3 +43,11 @@ def stack(backend: Backend, worker: Proc, monkeypatch: pytest.MonkeyPatch) -> It
         reset_store(running.engine)
         backend.flush_broker()
         yield running
+
+
+@pytest.fixture(scope="session")
+def api_server(backend: Backend, log_dir: Path) -> Iterator[ApiServer]:
+    port = free_port()
+    server = ApiServer(backend, log_dir, port, start_service(backend, log_dir, "api", port))
+    yield server
+    server.proc.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -103,10 +104,16 @@ def test_up_serves_both_services_and_stops_cleanly(tmp_path: Path) -> None:
         assert record["status"] == "enriched"
         assert set(GOLD["must_have_minimum"]) <= {e["name"] for e in record["entities"]}
 
+        # Seeds go in with source "seeds" and their file name as external id.
+        assert (record["source"], record["external_id"]) == ("seeds", SEED.stem)
         posted = httpx.post(
-            f"http://127.0.0.1:{ingest_port}/v1/articles", json={"text": SEED.read_text()}
+            f"http://127.0.0.1:{ingest_port}/v1/articles",
+            json={"text": SEED.read_text(), "source": "seeds", "external_id": SEED.stem},
         ).json()
         assert posted == {"id": seed_id, "status": "enriched", "duplicate": True}
+        # The warning reaches the terminal, not only the log files.
+        assert "AUTHENTICATION DISABLED" in output
+        _cli_commands_find_the_running_up(env, tmp_path, api, seed_id, broker_port)
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(60)
@@ -115,6 +122,43 @@ def test_up_serves_both_services_and_stops_cleanly(tmp_path: Path) -> None:
     assert "stopped" in (tmp_path / "up.log").read_text()
     time.sleep(0.5)
     assert _processes_with_env(f"WIREFEED_DATA_DIR={tmp_path / 'var'}") == []
+
+
+def _cli_commands_find_the_running_up(
+    env: dict[str, str], tmp_path: Path, api: str, seed_id: int, broker_port: int
+) -> None:
+    """ping-worker, search, follow and ingest with nothing but the data dir in common."""
+    ping = _wirefeed("ping-worker", env=env)
+    assert ping.returncode == 0, ping.stdout.decode() + ping.stderr.decode()
+    assert f"127.0.0.1:{broker_port}" in ping.stdout.decode()
+    found = _wirefeed("search", "Putin", env=env)
+    assert found.returncode == 0 and f"#{seed_id}" in found.stdout.decode()
+    followed = _wirefeed("follow", "--count", "1", env=env)
+    assert followed.returncode == 0 and f"#{seed_id}" in followed.stdout.decode()
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    page = (
+        '<html><head><link rel="canonical" href="https://news.example/harbour"></head><body>'
+        "<article><p>The port of Rotterdam reopened on Tuesday after the storm, officials in "
+        "the Netherlands said on Tuesday evening.</p></article></body></html>"
+    )
+    with gzip.open(pages / "story-one.html.gz", "wt", encoding="utf-8") as handle:
+        handle.write(page)
+    (pages / "story-two.txt").write_text("Ministers met in Oslo to discuss fishing quotas.")
+    (pages / "broken.json").write_text('{"text": "   "}')
+    done = _wirefeed("ingest", str(pages), "--source", "cli-test", "--wait", env=env)
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 1  # one file was rejected
+    assert f"rejected {pages / 'broken.json'}" in err
+    assert "accepted 2" in out and "enriched 2" in out, out
+    assert "posted: 3/3 articles" in err and "enriched: 2/2 articles" in err
+    assert "0article" not in err and '"logger"' not in err  # no log lines through the bar
+    stored = httpx.get(f"{api}/v1/articles", params={"source": "cli-test"}).json()["items"]
+    by_id = {a["external_id"]: a for a in stored}
+    assert set(by_id) == {"story-one", "story-two"}
+    assert by_id["story-one"]["url"] == "https://news.example/harbour"
+    assert all(a["status"] == "enriched" for a in stored)
 
 
 def _processes_with_env(marker: str) -> list[str]:

@@ -20,6 +20,8 @@ from shared.settings import Settings, get_settings
 from tests.support.services import Backend
 
 TABLES = (
+    "webhook_delivery",
+    "webhook_subscription",
     "feed_event",
     "lsh_band",
     "article_revision",
@@ -69,7 +71,10 @@ class Stack:
         return response.json()
 
     def article(self, article_id: int) -> dict[str, Any]:
-        response = self.api.get(f"/v1/articles/{article_id}")
+        """The whole record: tests audit offsets, so the heavy parts are asked for too."""
+        response = self.api.get(
+            f"/v1/articles/{article_id}", params={"include": "raw,source_text,mentions"}
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -1,0 +1,179 @@
+"""Consumer reads (issue 9) over 100,000 bulk-loaded PostgreSQL articles: an article by id (the
+slim default record, and with include=mentions), a feed page of 100, and full-text searches.
+Each request is driven closed-loop (one connection, one uvicorn process) for a few seconds per
+repeat; next to each figure, the bare query: EXPLAIN ANALYZE execution time of the statements
+the API issued for it (read_api.explain). Appends a section to bench/RESULTS.md.
+
+    python -m bench.consumer_reads [--repeats 3] [--seconds 3] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from urllib.parse import quote
+
+import httpx
+import psycopg
+
+from bench import bulk_load, machine
+from bench.backend import BenchBackend
+from bench.ingest_load import UNLIMITED, start_bare
+from bench.loadgen import get_loop
+from bench.read_api import Request, explain
+from bench.stats import Summary
+
+# A database of its own: the schema must have the search column (migration 0014_fts).
+URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wirefeed_bench_consumer"
+ARTICLES = 100_000
+TARGETS = {"article": 20.0, "feed": 30.0, "search": 50.0}
+
+
+def _has_search_column(url: str) -> bool:
+    try:
+        with psycopg.connect(bulk_load._libpq(url)) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM information_schema.columns "
+                "WHERE table_name = 'article' AND column_name = 'search_vector'"
+            ).fetchone()
+            return row is not None
+    except psycopg.OperationalError:
+        return False
+
+
+def requests(articles: int) -> list[tuple[Request, str]]:
+    rng = random.Random(9)
+
+    def fixed(path: str) -> Request:
+        return Request(path, lambda i: path)
+
+    return [
+        (
+            Request(
+                "article by id (default record)",
+                lambda i: f"/v1/articles/{rng.randint(1, articles)}",
+            ),
+            "article",
+        ),
+        (
+            Request(
+                "article by id, include=mentions",
+                lambda i: f"/v1/articles/{rng.randint(1, articles)}?include=mentions",
+            ),
+            "article",
+        ),
+        (
+            Request(
+                "feed page (100 items)",
+                lambda i: f"/v1/feed?after={rng.randint(0, articles - 200)}&limit=100",
+            ),
+            "feed",
+        ),
+        (
+            Request("search, one common word (q=minister)", fixed("/v1/articles?q=minister").path),
+            "search",
+        ),
+        (
+            Request(
+                'search, phrase (q="prime minister")',
+                fixed("/v1/articles?q=" + quote('"prime minister"')).path,
+            ),
+            "search",
+        ),
+        (
+            Request(
+                "search, rare word OR another (q=glacier OR vaccine)",
+                fixed("/v1/articles?q=" + quote("glacier OR vaccine")).path,
+            ),
+            "search",
+        ),
+        (
+            Request(
+                "search + source filter, newest first",
+                fixed("/v1/articles?q=minister&source=source3.example&sort=newest").path,
+            ),
+            "search",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    started = machine.describe()
+    if not _has_search_column(URL) or bulk_load.loaded_count(URL) != ARTICLES:
+        bulk_load.load(URL, ARTICLES)
+    backend = BenchBackend(URL, fresh=False)
+    reads = requests(ARTICLES)
+    _, summaries = explain(backend, [r for r, _ in reads])
+    bare, bare_url = start_bare()
+    api, api_url = backend.service("api", **UNLIMITED)
+    p50: dict[str, list[float]] = {r.name: [] for r, _ in reads}
+    p99: dict[str, list[float]] = {r.name: [] for r, _ in reads}
+    bare_p99: list[float] = []
+    sizes: dict[str, int] = {}
+    try:
+        for repeat in range(args.repeats):
+            bare_p99.append(get_loop(bare_url, lambda i: "/healthz", seconds=args.seconds).p(99))
+            for read, _ in reads:
+                m = get_loop(api_url, read.path, seconds=args.seconds)
+                if m.errors:
+                    raise RuntimeError(f"{read.name}: {m.errors} failed requests")
+                p50[read.name].append(m.p(50))
+                p99[read.name].append(m.p(99))
+            print(
+                f"[consumer] repeat {repeat + 1}: "
+                + "; ".join(f"{n} p99 {v[-1]:.1f} ms" for n, v in p99.items()),
+                flush=True,
+            )
+        with httpx.Client(base_url=api_url) as client:
+            for read, _ in reads[:3]:
+                sizes[read.name] = len(client.get(read.path(0)).content)
+    finally:
+        api.stop()
+        bare.terminate()
+        bare.wait(10)
+        backend.engine.dispose()
+        backend.celery.close()
+    machine_line = ", ".join(f"{k} {v}" for k, v in started.items())
+    lines = [
+        "",
+        "## Consumer reads (issue 9: slim records, feed, full-text search)",
+        "",
+        f"Command: `python -m bench.consumer_reads --repeats {args.repeats} --seconds "
+        f"{args.seconds:g}`; {ARTICLES:,} bulk-loaded PostgreSQL articles "
+        f"({bulk_load.database_size(URL)}); one connection, one uvicorn process. "
+        f"Machine at start: {machine_line}. Median [min-max] over {args.repeats} repeats; "
+        "'bare query' is the EXPLAIN ANALYZE execution time of the statements the API issued "
+        "for that request (one run, the first path).",
+        "",
+        f"Bare FastAPI GET p99 (baseline): {Summary.of(bare_p99).fmt(1)} ms",
+        "",
+        "| request | p50 ms | p99 ms | bare query | target p99 | met |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for read, kind in reads:
+        median = Summary.of(p99[read.name])
+        target = TARGETS[kind]
+        lines.append(
+            f"| {read.name} | {Summary.of(p50[read.name]).fmt(1)} | {median.fmt(1)} | "
+            f"{summaries[read.name]} | <= {target:.0f} ms | "
+            f"{'yes' if median.median <= target else '**no**'} |"
+        )
+    lines += [
+        "",
+        "Response bytes (one request each, no gzip): "
+        + "; ".join(f"{n}: {s:,}" for n, s in sizes.items()),
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_write:
+        with open("bench/RESULTS.md", "a", encoding="utf-8") as out:
+            out.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Full-text search over title and clean text, on both stores.
+
+PostgreSQL: the generated `search_vector` column (GIN-indexed), `websearch_to_tsquery`, `ts_rank`,
+`ts_headline`. SQLite: the FTS5 table `article_fts` (porter stemming), queried with the same
+websearch syntax translated by `websearch_to_fts5`, ranked by bm25, `snippet()` for the excerpt.
+Both mark hits with control characters that `to_html_snippet` turns into <mark> after escaping
+the text, so a snippet is safe to put into a page as it is.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    DOUBLE_PRECISION,
+    ColumnElement,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.sql.expression import Select
+from sqlmodel import Session, col
+
+from shared.models import SEARCH_COLUMN, SEARCH_TABLE, Article
+
+START, STOP = "\x02", "\x03"
+_HEADLINE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
+    'FragmentDelimiter=" … "'
+)
+_FTS = table(SEARCH_TABLE, column("rowid"))
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def websearch_to_fts5(query: str) -> str | None:
+    """Translate websearch syntax ("a phrase", a OR b, -excluded) to an FTS5 MATCH expression.
+
+    Every term is quoted, so no user input is read as FTS5 syntax; None when nothing is left to
+    look for (an empty query, or only exclusions).
+    """
+    groups: list[list[str]] = []  # OR-groups, ANDed together
+    excluded: list[str] = []
+    pending_or = False
+    for match in _TOKEN.finditer(query):
+        negated, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word is not None and word.upper() == "OR":
+            pending_or = bool(groups)
+            continue
+        if word is not None and word.startswith("-") and len(word) > 1:
+            negated, word = "-", word[1:]
+        raw = phrase if phrase is not None else word
+        terms = re.findall(r"\w+", raw or "")
+        if not terms:
+            continue
+        quoted = '"' + " ".join(terms) + '"'
+        if negated:
+            excluded.append(quoted)
+        elif pending_or:
+            groups[-1].append(quoted)
+        else:
+            groups.append([quoted])
+        pending_or = False
+    if not groups:
+        return None
+    positive = " AND ".join(
+        group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")" for group in groups
+    )
+    return " NOT ".join([f"({positive})", *excluded]) if excluded else positive
+
+
+def to_html_snippet(marked: str | None) -> str | None:
+    """Escape the excerpt, then turn the hit markers into <mark> elements."""
+    if marked is None:
+        return None
+    return html.escape(marked).replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+class Search:
+    """One search, bound to a dialect: what to filter on, the rank, and the snippets."""
+
+    def __init__(self, session: Session, query: str) -> None:
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.query = query
+        self.fts_query = None if self.postgres else websearch_to_fts5(query)
+        # Parsed once, then passed as a constant: as a function call in a WHERE clause it would
+        # be parsed again for every row the planner filters.
+        self.tsquery_text = (
+            session.execute(
+                text("SELECT websearch_to_tsquery('english', :q)::text"), {"q": query}
+            ).scalar_one()
+            if self.postgres
+            else ""
+        )
+
+    @property
+    def matches_nothing(self) -> bool:
+        if self.postgres:
+            return not self.tsquery_text  # only stop words: nothing to look for
+        return self.fts_query is None
+
+    def _tsquery(self) -> ColumnElement[Any]:
+        return cast(bindparam("search_tsq", self.tsquery_text), TSQUERY)
+
+    def rank(self) -> ColumnElement[float]:
+        if self.postgres:
+            tsquery = self._tsquery()
+            # float8: a `real` read back as text is not exactly the value compared in the
+            # cursor's WHERE clause, and pages would skip tied or near-tied hits.
+            rank = func.ts_rank(literal_column(f"article.{SEARCH_COLUMN}"), tsquery)
+            return cast(rank, DOUBLE_PRECISION)
+        # bm25 is smaller for better hits; negated so that both stores rank "higher is better".
+        return -func.bm25(literal_column(SEARCH_TABLE))
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """Restrict `query` (over Article) to the hits."""
+        if self.postgres:
+            return query.where(literal_column(f"article.{SEARCH_COLUMN}").op("@@")(self._tsquery()))
+        return query.join(_FTS, _FTS.c.rowid == col(Article.id)).where(
+            literal_column(SEARCH_TABLE).op("MATCH")(bindparam("search_q", self.fts_query))
+        )
+
+    def snippets(self, session: Session, ids: Sequence[int]) -> dict[int, str | None]:
+        """A highlighted excerpt of the clean text for each hit on a page."""
+        if not ids:
+            return {}
+        if self.postgres:
+            rows = session.execute(
+                text(
+                    "SELECT id, ts_headline('english', coalesce(clean_text, title, ''), "
+                    "CAST(:q AS tsquery), :opts) FROM article WHERE id = ANY(:ids)"
+                ),
+                {"q": self.tsquery_text, "opts": _HEADLINE_OPTIONS, "ids": list(ids)},
+            )
+        else:
+            rows = session.execute(
+                text(
+                    f"SELECT rowid, snippet({SEARCH_TABLE}, 1, :start, :stop, ' … ', 24) "
+                    f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q "
+                    f"AND rowid IN ({', '.join(str(int(i)) for i in ids)})"
+                ),
+                {"q": self.fts_query, "start": START, "stop": STOP},
+            )
+        return {int(i): to_html_snippet(s) for i, s in rows}
