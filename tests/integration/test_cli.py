@@ -110,7 +110,7 @@ def test_up_serves_both_services_and_stops_cleanly(tmp_path: Path) -> None:
             f"http://127.0.0.1:{ingest_port}/v1/articles",
             json={"text": SEED.read_text(), "source": "seeds", "external_id": SEED.stem},
         ).json()
-        assert posted == {"id": seed_id, "status": "enriched", "duplicate": True}
+        assert posted == {"id": seed_id, "status": "enriched", "duplicate": True, "revision": 1}
         # The warning reaches the terminal, not only the log files.
         assert "AUTHENTICATION DISABLED" in output
         _cli_commands_find_the_running_up(env, tmp_path, api, seed_id, broker_port)
