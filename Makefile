@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Every package pinned with its sha256: the runtime set (the Docker image) and runtime + dev.
 LOCK := requirements-lock.txt
 DEV_LOCK := requirements-dev-lock.txt
-LINTED := services shared wirefeed tests bench eval
+LINTED := services shared wirefeed clients tests bench eval
 COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet
 
 .PHONY: up test lint lock bench install clean
