@@ -82,7 +82,10 @@ def load(url: str, articles: int) -> None:
         cur.execute("SET maintenance_work_mem = '512MB'")
         # Emptied in this transaction, so COPY FREEZE writes rows already frozen; the indexes
         # are built once at the end (a sort each) instead of being updated row by row.
-        cur.execute("TRUNCATE article, article_entity, entity, entity_alias, feed_event")
+        cur.execute(
+            "TRUNCATE article, article_entity, entity, entity_alias, feed_event, article_revision, "
+            "lsh_band"
+        )
         rebuild = _drop_secondary_indexes(cur, ("article", "article_entity"))
         cur.execute(
             "CREATE TEMP TABLE bulk_template (t int PRIMARY KEY, title text, body text, "
@@ -149,12 +152,6 @@ def load(url: str, articles: int) -> None:
         print(f"[bulk] rows in {elapsed()}; building indexes", flush=True)
         for statement in rebuild:
             cur.execute(statement)
-        # One `created` feed event per article in the feed, at the article's feed position.
-        cur.execute(
-            "INSERT INTO feed_event (position, article_id, revision, kind, created_at) "
-            "SELECT feed_seq, id, 1, 'created', enriched_at FROM article "
-            "WHERE feed_seq IS NOT NULL"
-        )
         # One `created` event per enriched article, at its feed position (as migration 0010 does).
         cur.execute(
             "INSERT INTO feed_event (position, article_id, revision, kind, created_at) "

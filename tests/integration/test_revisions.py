@@ -95,6 +95,8 @@ def test_retraction_leaves_a_tombstone(stack: Stack) -> None:
     assert record.status_code == 410
     assert record.json()["detail"]["reason"] == "legal"
     assert stack.api.get(f"/v1/articles/{gone['id']}/revisions").status_code == 410
+    page = stack.api.get(f"/ui/articles/{gone['id']}")
+    assert page.status_code == 410 and "retracted: legal" in page.text
     listed = [a["id"] for a in stack.api.get("/v1/articles").json()["items"]]
     assert listed == [kept["id"]]
     tombstones = stack.api.get("/v1/articles", params={"status": "retracted"}).json()["items"]

@@ -29,7 +29,7 @@ from services.api.queries import (
 )
 from services.api.ui.marks import mention_spans, removal_spans, runs
 from shared.auth import KeyRing
-from shared.models import Entity
+from shared.models import ArticleStatus, Entity
 from shared.settings import Settings
 
 HERE = Path(__file__).parent
@@ -197,6 +197,10 @@ def article_page(request: Request, article_id: int, session: PageSession) -> HTM
     if loaded is None:
         return _page(request, "search.html", _not_found(session, f"No article {article_id}."), 404)
     article, enrichment = loaded
+    if article.status == ArticleStatus.retracted:  # a tombstone, as GET /v1/articles/{id}: 410
+        reason = f": {article.retraction_reason}" if article.retraction_reason else ""
+        gone = _not_found(session, f"Article {article_id} was retracted{reason}.")
+        return _page(request, "search.html", gone, 410)
     entities = enrichment.get("entities", [])
     source_text = enrichment.get("source_text") or article.raw
     return _page(
