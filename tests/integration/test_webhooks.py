@@ -153,6 +153,28 @@ def test_filters_limit_what_is_delivered(hooked: Stack, receiver: Receiver) -> N
     assert got == [wanted, last]
 
 
+def test_a_retraction_is_delivered_as_its_own_event(hooked: Stack, receiver: Receiver) -> None:
+    """Deliveries are feed events: `events` picks kinds, the payload type names the kind."""
+    path = "/retractions"
+    filters = {"source": "recalls", "events": ["retracted"]}
+    _subscribe(hooked, f"http://127.0.0.1:{receiver.port}{path}", filters=filters)
+    article_id = _post(hooked, 30, source="recalls")
+    gone = hooked.ingest.delete(f"/v1/articles/{article_id}", params={"reason": "legal"})
+    assert gone.status_code == 200, gone.text
+    wait_until(lambda: len(receiver.ok(path)) >= 1, 60, "the retraction's delivery")
+    time.sleep(1)  # the `created` event must not follow
+    payloads = [orjson.loads(r.body) for r in receiver.ok(path)]
+    assert [(p["type"], p["data"]["article"]["id"]) for p in payloads] == [
+        ("feed.retracted", article_id)
+    ]
+    assert (payloads[0]["data"]["cause"], payloads[0]["data"]["revision"]) == ("retraction", 2)
+    bad = hooked.api.post(
+        "/v1/webhooks",
+        json={"url": f"http://127.0.0.1:{receiver.port}/x", "filters": {"events": ["deleted"]}},
+    )
+    assert bad.status_code == 422 and "events" in bad.text
+
+
 def test_a_subscription_failing_long_enough_is_disabled(hooked: Stack, receiver: Receiver) -> None:
     path = "/dead"
     receiver.fail_first[path] = 10**6
