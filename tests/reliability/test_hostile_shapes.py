@@ -132,11 +132,15 @@ def _check(case: Case, row: Any) -> None:
         assert "no article text could be extracted" in row.error, row.error
         return
     extra = PER_MILLION * case.chars / 1_000_000
-    seconds = (SOFT_BASE if case.expect == "soft" else HARD_BASE) + extra
-    assert row.error.startswith(
-        f"{case.expect} time limit of {seconds:.0f} s exceeded for an article of "
-        f"{case.chars:,} characters"
-    ), (case.name, row.error)
+    # A soft limit lands inside the task; when the task is deep in C code (lxml, spaCy) on a busy
+    # machine it may not return before the hard limit kills the child: both end it, with the reason.
+    limits = ("soft", "hard") if case.expect == "soft" else ("hard",)
+    reasons = tuple(
+        f"{kind} time limit of {(SOFT_BASE if kind == 'soft' else HARD_BASE) + extra:.0f} s "
+        f"exceeded for an article of {case.chars:,} characters"
+        for kind in limits
+    )
+    assert row.error.startswith(reasons), (case.name, row.error)
 
 
 @pytest.mark.slow

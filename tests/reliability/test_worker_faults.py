@@ -132,7 +132,9 @@ def test_redelivery_while_first_delivery_runs(pg_redis: Backend, log_dir: Path) 
     """Fault 5: a visibility timeout shorter than the task: a second worker takes the same
     message while the first still works on it. One result; the duplicate is in the logs."""
     started = time.monotonic()
-    env = {"WIREFEED_VISIBILITY_TIMEOUT": "1", "WIREFEED_TESTING_TASK_DELAY": "6"}
+    # The first delivery must still be running when the second worker has started (loaded the
+    # model and restored the message): a long task keeps that true on a busy machine too.
+    env = {"WIREFEED_VISIBILITY_TIMEOUT": "1", "WIREFEED_TESTING_TASK_DELAY": "20"}
     ingest = Ingest(pg_redis, log_dir)
     first = start_worker(pg_redis, log_dir, concurrency=1, **env)
     second: Proc | None = None
@@ -141,10 +143,10 @@ def test_redelivery_while_first_delivery_runs(pg_redis: Backend, log_dir: Path) 
         _wait_started(first, more_than=0)
         time.sleep(1.5)  # past the visibility timeout: a starting worker restores the message
         second = start_worker(pg_redis, log_dir, concurrency=1, **env)
-        _wait_started(second, more_than=0, timeout=20)
+        _wait_started(second, more_than=0, timeout=40)
         engine = store_engine(pg_redis)
         accepted = ingest.log.accepted_ids()
-        wait_all_final(engine, accepted, timeout=30)
+        wait_all_final(engine, accepted, timeout=60)
         wait_until(
             lambda: count_in_logs([first, second], "duplicate delivery") >= 1,
             20,
