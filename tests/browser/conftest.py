@@ -12,6 +12,8 @@ from tests.support.browser import chromium_browser
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread while it is open, which
+# would break every later test that runs asyncio (the async client) or starts Playwright again.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     yield from chromium_browser()
