@@ -218,9 +218,11 @@ def _apply_filters(
 
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
-# PostgreSQL drops them before sending the row; elsewhere `entities_without_mentions` does.
+# PostgreSQL empties them before sending the row; elsewhere `entities_without_mentions` does
+# (both answer `mentions: []`).
 _PG_FEED_ENTITIES = literal_column(
-    f"(SELECT coalesce(jsonb_agg(e - '{stored_field('mentions')}' ORDER BY i), '[]'::jsonb) "
+    "(SELECT coalesce(jsonb_agg("
+    f"e || jsonb_build_object('{stored_field('mentions')}', '[]'::jsonb) ORDER BY i), '[]'::jsonb) "
     f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
     "WITH ORDINALITY AS t(e, i))",
     JSONB,
