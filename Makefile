@@ -24,8 +24,11 @@ install: $(STAMP)
 up: $(STAMP)
 	$(BIN)/wirefeed up
 
+# Test files run in parallel processes (most of their time is spent waiting on real workers and
+# brokers); each keeps its own file's fixtures. `make test TEST_PROCESSES=0` runs them in one.
+TEST_PROCESSES ?= 3
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_PROCESSES) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)

@@ -46,7 +46,10 @@ UtcDatetime = Annotated[
     AfterValidator(_as_utc),
     PlainSerializer(lambda v: _as_utc(v).isoformat().replace("+00:00", "Z"), return_type=str),
 ]
-LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+# At most 16 characters: the column's width, and room for every tag in use (e.g. "zh-Hant-TW").
+LanguageTag = Annotated[
+    str, StringConstraints(max_length=16, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+]
 
 
 class ArticleIn(BaseModel):

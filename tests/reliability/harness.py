@@ -3,10 +3,12 @@ request and answer, and an audit of the final store against that log."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -149,6 +151,11 @@ def count_in_logs(procs: Iterable[Proc], needle: str) -> int:
     return sum(p.log().count(needle) for p in procs)
 
 
+def log_tails(procs: Iterable[Proc], lines: int = 15) -> str:
+    """The last lines each process logged, for a failure message (CI keeps no temp files)."""
+    return "\n".join(f"--- {p.name}:\n" + "\n".join(p.log().splitlines()[-lines:]) for p in procs)
+
+
 # ---- the audit ------------------------------------------------------------------------------
 
 
@@ -178,7 +185,14 @@ def wait_all_final(engine: Engine, ids: set[int], timeout: float) -> None:
         states = final_states(engine, ids)
         return len(states) == len(ids) and all(s in ("enriched", "failed") for s in states.values())
 
-    wait_until(done, timeout, f"{len(ids)} articles to end enriched or failed", interval=0.5)
+    try:
+        wait_until(done, timeout, f"{len(ids)} articles to end enriched or failed", interval=0.5)
+    except AssertionError as timed_out:
+        # Say where the stragglers are stuck (pending: never sent; queued: sent, not taken).
+        states = final_states(engine, ids)
+        stuck = Counter(s for s in states.values() if s not in ("enriched", "failed"))
+        missing = len(ids) - len(states)
+        raise AssertionError(f"{timed_out}; unfinished {dict(stuck)}, no row {missing}") from None
 
 
 def settle(backend: Backend, accepted: set[int], *, timeout: float) -> Audit:
@@ -246,8 +260,7 @@ def record_result(
     seconds: float = 0.0,
 ) -> None:
     """Merge one fault's figures into results.json (RESULTS.md is rendered from it)."""
-    data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
-    data[f"{fault} [{backend}]"] = {
+    figures = {
         "posted": posted,
         "accepted": result.accepted,
         "faults_injected": faults,
@@ -260,7 +273,12 @@ def record_result(
         "note": note,
     }
     RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_JSON.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    # Parallel test processes record at once: read, merge and write under an exclusive lock.
+    with open(RESULTS_JSON.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+        data[f"{fault} [{backend}]"] = figures
+        RESULTS_JSON.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def render_results() -> None:

@@ -15,6 +15,7 @@ from tests.reliability.harness import (
     Ingest,
     article,
     count_in_logs,
+    log_tails,
     record_result,
     settle,
     start_relay,
@@ -62,7 +63,10 @@ def test_broker_down_while_posting(pg_valkey: Backend, broker: Broker, log_dir: 
         statuses = ingest.log.statuses()
         assert set(statuses) <= {202, 503}, statuses
         accepted = ingest.log.accepted_ids()
-        result = settle(pg_valkey, accepted, timeout=90)
+        try:
+            result = settle(pg_valkey, accepted, timeout=90)
+        except AssertionError as unsettled:
+            raise AssertionError(f"{unsettled}\n{log_tails([worker, relay])}") from None
     finally:
         for proc in (worker, relay):
             proc.stop()
