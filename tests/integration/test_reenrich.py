@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from services.enrich.identity import pipeline_identity
-from services.enrich.reenrich_jobs import Selector
 from shared.celery_app import make_celery
+from shared.reenrich_jobs import Selector
 from shared.settings import Settings
 from tests.support.processes import REPO, Proc, backend_env
 from tests.support.services import Backend
