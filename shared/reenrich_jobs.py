@@ -33,9 +33,9 @@ class Selector:
     source: str | None = None
     since: datetime | None = None  # received at or after
     rule: str | None = None  # a boilerplate rule removed something from it
-    # Entity corrections: articles linked to `entity` whose record names the entity
+    # Entity corrections: articles linked to one of `entities` whose record names the entity
     # `record_entity` (only through a link, with `linked_only`: a surname or a merged name).
-    entity: int | None = None
+    entities: tuple[int, ...] = ()
     record_entity: int | None = None
     linked_only: bool = False
     # The worker redoes only records naming one of these (alias keys); empty: every one.
@@ -45,6 +45,7 @@ class Selector:
         data = asdict(self)
         data["since"] = self.since.isoformat() if self.since else None
         data["names"] = list(self.names)
+        data["entities"] = list(self.entities)
         return data
 
     @classmethod
@@ -54,6 +55,7 @@ class Selector:
         if known.get("since"):
             known["since"] = datetime.fromisoformat(known["since"])
         known["names"] = tuple(known.get("names") or ())
+        known["entities"] = tuple(known.get("entities") or ())
         return cls(**known)
 
 
@@ -79,8 +81,10 @@ def _conditions(session: Session, selector: Selector, target: str) -> list[Colum
                 "WHERE json_extract(value, '$.rule') = :rule)"
             )
             conditions.append(clause.bindparams(rule=selector.rule))  # type: ignore[arg-type]
-    if selector.entity is not None:
-        linked = select(ArticleEntity.article_id).where(ArticleEntity.entity_id == selector.entity)
+    if selector.entities:
+        linked = select(ArticleEntity.article_id).where(
+            col(ArticleEntity.entity_id).in_(selector.entities)
+        )
         conditions.append(col(Article.id).in_(linked))
     if selector.record_entity is not None:
         conditions.append(_record_names_entity(session, selector))

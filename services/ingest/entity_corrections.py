@@ -113,8 +113,9 @@ def merge(
     merged.merged_into = into_id
     session.add_all([kept, merged])
     correction = _record(session, "merge", into_id, from_id, names, reason, editor)
-    # The articles whose records still name the merged entity, re-tagged if they name it so.
-    retag = Selector(entity=into_id, record_entity=from_id, names=tuple(names))
+    # The articles whose records still name the merged entity (rows on the merged entity too:
+    # one an enrichment wrote while this merge ran).
+    retag = Selector(entities=(into_id, from_id), record_entity=from_id, names=tuple(names))
     return Corrected(correction, into_id, from_id, retag)
 
 
@@ -236,7 +237,9 @@ def split(
     session.flush()
     # Records that joined the entity through a link (a surname, a merged name) naming one of
     # the split names: re-tagged, they join the new entity.
-    retag = Selector(entity=entity_id, record_entity=entity_id, linked_only=True, names=tuple(keys))
+    retag = Selector(
+        entities=(entity_id,), record_entity=entity_id, linked_only=True, names=tuple(keys)
+    )
     return Corrected(correction, entity_id, target.id, retag)
 
 

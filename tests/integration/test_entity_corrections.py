@@ -88,6 +88,8 @@ def test_merge_folds_an_entity_in_and_retags_its_articles(stack: Stack) -> None:
     assert followed.status_code == 200 and followed.json()["id"] == donald
     [logged] = followed.json()["corrections"]
     assert (logged["kind"], logged["other_id"], logged["editor"]) == ("merge", donald_j, "ana")
+    page = stack.api.get(f"/ui/entities/{donald_j}", follow_redirects=False)
+    assert page.status_code == 307 and page.headers["location"] == f"/ui/entities/{donald}"
     listed = stack.api.get("/v1/entities", params={"name": "Donald J. Trump"}).json()["items"]
     assert [e["id"] for e in listed] == [donald]
 

@@ -10,13 +10,16 @@ import itertools
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from services.api.queries import resolve_entity_ids
 from services.enrich.pipeline.document import EnrichedDocument, EntityGroup, Mention
 from services.enrich.store import save_enriched
 from services.ingest.entity_corrections import merge, split
 from services.ingest.store import store_articles
+from shared.aliases import AliasTable
 from shared.errors import Rejected
 from shared.models import (
     ArticleEntity,
@@ -135,6 +138,17 @@ def test_merge_moves_names_rows_and_counts_and_the_next_article_follows(engine: 
     assert rows(engine, one) == {kept: (1, "PERSON")}
     assert rows(engine, two) == {kept: (2, "PERSON")}
     assert rows(engine, both) == {kept: (2, "PERSON")}  # two rows combined into one
+
+    # An enrichment written while the merge ran can leave its row on the merged entity: a name
+    # still finds it, and the merge's re-tagging selects it.
+    with Session(engine) as session:
+        session.exec(
+            update(ArticleEntity).where(col(ArticleEntity.article_id) == two).values(entity_id=gone)
+        )
+        session.commit()
+        found = resolve_entity_ids(session, name="Donald Trump", label=None, aliases=AliasTable({}))
+        assert found == sorted([kept, gone])
+        assert selected_ids(session, done.retag, ANY_PIPELINE, after_id=0, limit=10) == [two, both]
 
     later = article(engine, group("Donald J. Trump"))
     assert rows(engine, later) == {kept: (1, "PERSON")}

@@ -89,6 +89,6 @@ def test_person_and_org_are_one_kind_for_names() -> None:
 
 
 def test_a_correction_job_selector_survives_storage() -> None:
-    selector = Selector(entity=4, record_entity=4, linked_only=True, names=("trump",))
+    selector = Selector(entities=(4,), record_entity=4, linked_only=True, names=("trump",))
     assert Selector.of(selector.as_dict()) == selector
     assert Selector.of({"stale": True, "since": "2026-01-01T00:00:00+00:00"}).since is not None
