@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from services.enrich.pipeline import EnrichedDocument
 from shared.aliases import alias_key
@@ -112,14 +112,21 @@ def _day(candidate: Candidate) -> str:
 
 
 def find_links(
-    session: Session, enriched: EnrichedDocument, *, seen_at: datetime, policy: LinkPolicy
+    session: Session,
+    enriched: EnrichedDocument,
+    *,
+    seen_at: datetime,
+    policy: LinkPolicy,
+    pins: dict[str, Pin] | None = None,
 ) -> dict[Key, Link]:
     """For each name of the article that editors corrected, or that is a single word of a
-    linked label: the store entity it joins, or why not."""
+    linked label: the store entity it joins, or why not. `pins`: `name_pins` of (at least) the
+    article's names, if the caller has them already."""
     names: dict[Key, str] = {(alias_key(e.name), e.label): e.name for e in enriched.entities}
     if not names:
         return {}
-    pins = name_pins(session, {key for key, _ in names})
+    if pins is None:
+        pins = name_pins(session, {key for key, _ in names})
     links = corrected_links(session, names, pins)
     for (key, label), name in names.items():
         # A pinned name is the editor's call, even for a name of another kind.
@@ -184,14 +191,26 @@ def corrected_links(
         if pin is not None and labels_compatible(label, pin.label):
             reason = f"{name!r} is {pin.name!r}: an editor's correction (#{pin.correction_id})"
             links[(key, label)] = Link(pin.entity_id, reason, pin.label, corrected=True)
-    merged = session.exec(
-        select(Entity.name_key, Entity.label, Entity.name, Entity.merged_into).where(
-            col(Entity.name_key).in_(sorted({key for key, _ in names})),
-            col(Entity.merged_into).is_not(None),
+    target = SQLModel.metadata.tables["entity"].alias("target")
+    merged = session.execute(
+        sa_select(
+            col(Entity.name_key),
+            col(Entity.label),
+            col(Entity.name),
+            target.c.id,
+            target.c.name,
+            target.c.label,
         )
+        .join(target, target.c.id == col(Entity.merged_into))
+        .where(col(Entity.name_key).in_(sorted({key for key, _ in names})))
     ).all()
-    if not merged:
-        return links
+    for key, label, old_name, target_id, target_name, target_label in merged:
+        if (key, label) not in names or (key, label) in links:
+            continue
+        name = names[(key, label)]
+        reason = f"{name!r} is {target_name!r}: an editor merged {old_name!r} into it"
+        links[(key, label)] = Link(target_id, reason, target_label, corrected=True)
+    return links
     target_ids = sorted({t for *_, t in merged if t is not None})
     targets = {
         i: (n, lab)

@@ -58,9 +58,11 @@ def reenrich_article(
         return Reenriched.skipped
     if claim.reenrich_job_id == job_id:
         return Reenriched.duplicate
-    current = claim.pipeline_hash == identity.hash and not retag
-    unnamed = retag and not _names_it(engine, claim, job_id)
-    if claim.status != ArticleStatus.enriched or current or unnamed:
+    if (
+        claim.status != ArticleStatus.enriched
+        or (claim.pipeline_hash == identity.hash and not retag)
+        or (retag and not _names_it(engine, claim, job_id))
+    ):
         # Not enriched (its own task will use the current pipeline and the store as it is now),
         # already made by this pipeline, or not naming what a correction changed.
         with Session(engine) as session:

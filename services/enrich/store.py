@@ -27,7 +27,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel, col, select
 
-from services.enrich.entity_links import DEFAULT_LINK_POLICY, Key, Link, LinkPolicy, find_links
+from services.enrich.entity_links import (
+    DEFAULT_LINK_POLICY,
+    Key,
+    Link,
+    LinkPolicy,
+    Pin,
+    find_links,
+    name_pins,
+)
 from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import EnrichedDocument
 from services.enrich.syndication import link_syndication
@@ -42,7 +50,6 @@ from shared.models import (
     ArticleStatus,
     Entity,
     EntityAlias,
-    EntityNamePin,
     FeedCause,
     FeedEventKind,
     RevisionStatus,
@@ -257,8 +264,8 @@ class Reenriched(StrEnum):
 
 def record_names(*, session: Session, article_id: int) -> set[str]:
     """The alias keys of the names the stored record lists."""
-    article = session.get(Article, article_id)
-    entities = (article.enrichment or {}).get("entities", []) if article is not None else []
+    stored = session.exec(select(Article.enrichment).where(Article.id == article_id)).first()
+    entities = (stored or {}).get("entities", [])
     session.rollback()
     return {alias_key(e["name"]) for e in entities if isinstance(e.get("name"), str)}
 
@@ -389,7 +396,11 @@ def _write_entities(
     if article.feed_seq is not None:  # enriched before: take the old result's rows away
         unlink_article_entities(session, article_id)
     seen_at = seen_time(article)
-    links = find_links(session, enriched, seen_at=seen_at, policy=policy)
+    # Names an editor pinned: the article's names and every surface form (one lookup for both).
+    pins = name_pins(
+        session, {alias_key(s) for e in enriched.entities for s in (e.name, *e.aliases)}
+    )
+    links = find_links(session, enriched, seen_at=seen_at, policy=policy, pins=pins)
     own_ids = _upsert_entities(session, enriched)
     entity_ids = dict(own_ids)
     for key, link in links.items():
@@ -398,7 +409,7 @@ def _write_entities(
         joins = link.corrected or link.entity_id not in own_ids.values()
         if link.entity_id is not None and joins:
             entity_ids[key] = link.entity_id
-    _insert_aliases(session, enriched, entity_ids)
+    _insert_aliases(session, enriched, entity_ids, pins)
     rows: dict[int, dict[str, Any]] = {}
     for e in enriched.entities:
         key = (alias_key(e.name), e.label)
@@ -548,7 +559,10 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[Key, 
 
 
 def _insert_aliases(
-    session: Session, enriched: EnrichedDocument, entity_ids: dict[Key, int]
+    session: Session,
+    enriched: EnrichedDocument,
+    entity_ids: dict[Key, int],
+    pins: dict[str, Pin],
 ) -> None:
     """Every surface form as an alias of the entity its name joined, except names an editor
     pinned to another entity (a split must not come back with the next article)."""
@@ -557,21 +571,16 @@ def _insert_aliases(
         for e in enriched.entities
         for surface in e.aliases
     }
-    if not aliases:
-        return
-    pinned = dict(
-        session.exec(
-            select(EntityNamePin.alias_key, EntityNamePin.entity_id).where(
-                col(EntityNamePin.alias_key).in_(sorted({a for a, _ in aliases}))
-            )
-        ).all()
-    )
     _execute_many(
         session,
         _insert(session, EntityAlias).on_conflict_do_nothing(
             index_elements=["alias_key", "entity_id"]
         ),
-        [{"alias_key": a, "entity_id": i} for a, i in sorted(aliases) if pinned.get(a, i) == i],
+        [
+            {"alias_key": a, "entity_id": i}
+            for a, i in sorted(aliases)
+            if a not in pins or pins[a].entity_id == i
+        ],
     )
 
 

@@ -207,3 +207,12 @@ def test_reenrich_command_line(stack: Stack) -> None:
         check=False,
     )
     assert bad.returncode == 2 and "not an ISO 8601 date" in bad.stderr.decode()
+    missing = subprocess.run(
+        [sys.executable, "-m", "wirefeed.cli", "reenrich", "--job", "999"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 1 and "no re-enrichment job 999" in missing.stdout.decode()
