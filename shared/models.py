@@ -135,6 +135,12 @@ class Entity(SQLModel, table=True):
     label: str = Field(max_length=16, index=True)
     # Kept by the enrichment write so listing entities never counts the join table.
     article_count: int = 0
+    # An editor merged this entity into that one (POST /v1/entities/{id}/merge): every name of
+    # this one now means that one. Never a chain: a merge repoints earlier merges into it.
+    merged_into: int | None = Field(default=None, foreign_key="entity.id", index=True)
+    # The latest date of an article naming it (published, or enriched when undated): the
+    # linker's "recent" (services/enrich/entity_links.py).
+    last_seen_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
 class EntityAlias(SQLModel, table=True):
@@ -144,6 +150,39 @@ class EntityAlias(SQLModel, table=True):
 
     alias_key: str = Field(max_length=300, primary_key=True)
     entity_id: int = Field(foreign_key="entity.id", primary_key=True, index=True)
+
+
+class EntityCorrection(SQLModel, table=True):
+    """An editor's correction of the entity store (merge or split), kept as a log: what was
+    done, by whom and why, and the re-enrichment job that re-tagged the affected articles."""
+
+    __tablename__ = "entity_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # "merge" | "split"
+    # merge: the entity kept; split: the entity the names were taken from.
+    entity_id: int = Field(index=True)
+    # merge: the entity merged away; split: the entity the names went to.
+    other_id: int = Field(index=True)
+    # The names (alias keys) that changed hands.
+    names: list[str] = Field(sa_column=Column(JSONType, nullable=False))
+    reason: str | None = Field(default=None, sa_type=Text)
+    editor: str | None = Field(default=None, max_length=200)
+    reenrich_job_id: int | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class EntityNamePin(SQLModel, table=True):
+    """An editor's ruling that a name means one entity (a split): a record naming it joins that
+    entity, and no other entity takes it as an alias, whatever the automatic linker would do."""
+
+    __tablename__ = "entity_name_pin"
+
+    alias_key: str = Field(max_length=300, primary_key=True)
+    entity_id: int = Field(foreign_key="entity.id", index=True)
+    correction_id: int = Field(foreign_key="entity_correction.id")
 
 
 class ArticleEntity(SQLModel, table=True):

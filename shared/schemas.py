@@ -381,12 +381,36 @@ class FeedPage(BaseModel):
     )
 
 
+class CorrectionOut(BaseModel):
+    id: int
+    kind: Literal["merge", "split"]
+    entity_id: int = Field(description="merge: the entity kept; split: the entity split.")
+    other_id: int = Field(
+        description="merge: the entity merged away; split: the entity the names went to."
+    )
+    names: list[str] = Field(description="The names (alias keys) that changed entity.")
+    reason: str | None
+    editor: str | None
+    reenrich_job_id: int | None
+    created_at: UtcDatetime
+
+
 class EntityOut(BaseModel):
     id: int
     name: str
     label: str
     article_count: int
     aliases: list[str]
+    merged_into: int | None = Field(
+        default=None, description="Set when an editor merged this entity into that one."
+    )
+
+
+class MergedEntity(BaseModel):
+    """What a merged entity's id answers (with a redirect to the entity it joined)."""
+
+    detail: str
+    merged_into: int
 
 
 class EntityPage(BaseModel):
@@ -408,6 +432,85 @@ class EntityDetail(EntityOut):
     recent_articles: list[EntityArticle] = Field(
         description="The most recently stored articles that mention this entity."
     )
+    corrections: list[CorrectionOut] = Field(
+        default=[], description="Editors' merges and splits that involved this entity."
+    )
+
+
+# ---- entity corrections (ingest key) --------------------------------------------------------
+
+EntityId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+EntityName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=300),
+    AfterValidator(_no_nul),
+    AfterValidator(_not_blank),
+]
+EntityLabelName = Literal[
+    "PERSON",
+    "NORP",
+    "FAC",
+    "ORG",
+    "GPE",
+    "LOC",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+]
+EditorName = Annotated[str, StringConstraints(max_length=200), AfterValidator(_no_nul)]
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ShortText | None = Field(default=None, description="Why; kept with the correction.")
+    editor: EditorName | None = Field(default=None, description="Who made it.")
+
+
+class MergeIn(CorrectionIn):
+    """Fold entity `from_id` into this one."""
+
+    from_id: EntityId = Field(
+        description="The entity merged away: its names, aliases and articles join this one, "
+        "and its id answers with a redirect here from then on."
+    )
+
+
+class SplitIn(CorrectionIn):
+    """Take names off this entity and give them an entity of their own."""
+
+    aliases: list[EntityName] = Field(
+        min_length=1,
+        max_length=50,
+        description="Names of this entity (as its `aliases` list them, any case) that mean "
+        "someone or something else.",
+    )
+    name: EntityName | None = Field(
+        default=None, description="The name of the entity they go to; default: the first alias."
+    )
+    label: EntityLabelName | None = Field(
+        default=None, description="Its label; default: this entity's."
+    )
+
+
+class RetagOut(BaseModel):
+    job_id: int = Field(description="The re-enrichment job (`wirefeed reenrich --job ID`).")
+    articles: int = Field(description="Articles selected for re-tagging.")
+    queued: int = Field(
+        description="Queued so far; fewer than `articles` only if the broker was unreachable "
+        "(`wirefeed reenrich --job ID` queues the rest)."
+    )
+
+
+class EntityCorrected(BaseModel):
+    correction: CorrectionOut
+    entity: EntityOut = Field(description="merge: the entity kept; split: the entity split.")
+    other: EntityOut = Field(
+        description="merge: the entity merged away; split: the entity the names went to."
+    )
+    retag: RetagOut
 
 
 class SourceOut(BaseModel):

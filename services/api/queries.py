@@ -23,6 +23,7 @@ from shared.models import (
     ArticleStatus,
     Entity,
     EntityAlias,
+    EntityCorrection,
     FeedEvent,
 )
 from shared.schemas import entities_without_mentions, stored_field
@@ -72,7 +73,25 @@ def resolve_entity_ids(
         by_alias = by_alias.join(Entity, col(Entity.id) == EntityAlias.entity_id).where(
             Entity.label == label
         )
-    return sorted(session.execute(union(by_name, by_alias)).scalars())
+    found = set(session.execute(union(by_name, by_alias)).scalars())
+    return sorted(with_merged(session, found))
+
+
+def with_merged(session: Session, ids: set[int]) -> set[int]:
+    """The entities an editor merged `ids` into, and those merged into them: one entity's
+    articles whichever id or name finds it (a merge moves the rows; this covers any written by
+    an enrichment that was running while it did)."""
+    if not ids:
+        return ids
+    roots = {
+        merged_into or entity_id
+        for entity_id, merged_into in session.exec(
+            select(Entity.id, Entity.merged_into).where(col(Entity.id).in_(sorted(ids)))
+        )
+        if entity_id is not None
+    }
+    merged = session.exec(select(Entity.id).where(col(Entity.merged_into).in_(sorted(roots))))
+    return roots | {i for i in merged if i is not None}
 
 
 def _deferred(column: object) -> _AbstractLoad:
@@ -317,7 +336,7 @@ def list_entities(
     limit: int,
 ) -> Sequence[Entity]:
     """Entities mentioned by at least one article, most mentioned first."""
-    query = select(Entity).where(Entity.article_count > 0)
+    query = select(Entity).where(Entity.article_count > 0, col(Entity.merged_into).is_(None))
     if label:
         query = query.where(Entity.label == label)
     if name:
@@ -383,6 +402,21 @@ def load_article(
     if found is None:
         return None
     return found, found.enrichment or {}
+
+
+def entity_corrections(session: Session, entity_id: int) -> Sequence[EntityCorrection]:
+    """Editors' merges and splits involving the entity, oldest first."""
+    query = (
+        select(EntityCorrection)
+        .where(
+            or_(
+                col(EntityCorrection.entity_id) == entity_id,
+                col(EntityCorrection.other_id) == entity_id,
+            )
+        )
+        .order_by(col(EntityCorrection.id))
+    )
+    return session.exec(query).all()
 
 
 def entity_articles(

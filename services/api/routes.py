@@ -25,6 +25,7 @@ from services.api.queries import (
     aliases_of,
     archived_revisions,
     entity_articles,
+    entity_corrections,
     feed_page,
     list_articles,
     list_entities,
@@ -46,10 +47,12 @@ from shared.schemas import (
     ArticleDetail,
     ArticleFields,
     ArticlePage,
+    CorrectionOut,
     EntityDetail,
     EntityOut,
     EntityPage,
     FeedPage,
+    MergedEntity,
     QualityFlag,
     RevisionDetail,
     RevisionList,
@@ -457,6 +460,10 @@ def find_entities(
     summary="One entity: names, aliases, label, article count, recent articles",
     responses={
         304: {"description": "Unchanged since the ETag given in If-None-Match"},
+        307: {
+            "description": "An editor merged this entity into another: `Location` is that one",
+            "model": MergedEntity,
+        },
         404: {"description": "No entity with this id"},
     },
 )
@@ -469,6 +476,21 @@ def get_entity(
     entity = session.get(Entity, entity_id)
     if entity is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no entity with id {entity_id}")
+    if entity.merged_into is not None:
+        # Temporary (307), not permanent: a split can bring the entity back.
+        target = entity.merged_into
+        # Relative to this URL (a sibling path), so it holds behind a proxy's path prefix too.
+        location = f"{target}?{request.url.query}" if request.url.query else str(target)
+        pointer = MergedEntity(
+            detail=f"entity {entity_id} ({entity.name!r}) was merged into entity {target}",
+            merged_into=target,
+        )
+        return Response(
+            pointer.model_dump_json(),
+            status_code=status.HTTP_307_TEMPORARY_REDIRECT,
+            headers={"Location": location},
+            media_type="application/json",
+        )
     recent = [
         {
             "id": article.id,
@@ -489,6 +511,10 @@ def get_entity(
             "article_count": entity.article_count,
             "aliases": aliases_of(session, [entity_id])[entity_id],
             "recent_articles": recent,
+            "corrections": [
+                CorrectionOut.model_validate(c, from_attributes=True)
+                for c in entity_corrections(session, entity_id)
+            ],
         }
     )
     return etag_response(request, detail.model_dump(mode="json"))

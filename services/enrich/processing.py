@@ -14,6 +14,7 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services.enrich.entity_links import DEFAULT_LINK_POLICY, LinkPolicy
 from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.store import (
@@ -45,6 +46,7 @@ def process_article(
     max_attempts: int,
     retries: int = 0,
     after_claim: Callable[[Claim], None] | None = None,
+    policy: LinkPolicy = DEFAULT_LINK_POLICY,
 ) -> Outcome:
     """`retries`: how many times this task was retried for a database error. Such a delivery may
     have counted its attempt before the database went away; it was not lost to a dying worker,
@@ -75,7 +77,7 @@ def process_article(
     with Session(engine) as session:
         earlier = pending_revisions(session=session, article_id=article_id)
     for revision in earlier:  # superseded before they were enriched: in order, before this one
-        _enrich_archived(engine, config, identity, revision)
+        _enrich_archived(engine, config, identity, revision, policy)
 
     document = submitted_document(claim)
     try:
@@ -94,6 +96,7 @@ def process_article(
             revision=claim.revision,
             enriched=enriched,
             identity=identity,
+            policy=policy,
         )
     if seq is None:
         log.info(
@@ -117,7 +120,11 @@ def process_article(
 
 
 def _enrich_archived(
-    engine: Engine, config: PipelineConfig, identity: PipelineIdentity, claim: Claim
+    engine: Engine,
+    config: PipelineConfig,
+    identity: PipelineIdentity,
+    claim: Claim,
+    policy: LinkPolicy,
 ) -> None:
     try:
         enriched = enrich(submitted_document(claim), config)
@@ -138,6 +145,7 @@ def _enrich_archived(
             revision=claim.revision,
             enriched=enriched,
             identity=identity,
+            policy=policy,
         )
     if seq is not None:
         log.info(

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import DateTime, bindparam, case, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -27,7 +27,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel, col, select
 
-from services.enrich.entity_links import Link, find_links
+from services.enrich.entity_links import (
+    DEFAULT_LINK_POLICY,
+    Key,
+    Link,
+    LinkPolicy,
+    Pin,
+    find_links,
+    name_pins,
+)
 from services.enrich.identity import PipelineIdentity
 from services.enrich.pipeline import EnrichedDocument
 from services.enrich.syndication import link_syndication
@@ -190,6 +198,7 @@ def save_enriched(
     revision: int,
     enriched: EnrichedDocument,
     identity: PipelineIdentity,
+    policy: LinkPolicy = DEFAULT_LINK_POLICY,
 ) -> int | None:
     """Store the result of `revision`; returns the feed position, or None if there was nothing
     to store (already stored by another delivery, or retracted). A revision superseded while
@@ -204,7 +213,7 @@ def save_enriched(
         return None
 
     kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
-    entity_ids, links = _write_entities(session, article, enriched)
+    entity_ids, links = _write_entities(session, article, enriched, policy)
     link_syndication(session, article, enriched.clean_text)
     seq = _store_result(
         session, article, enriched, entity_ids, identity, kind, FeedCause.revision, links
@@ -253,6 +262,14 @@ class Reenriched(StrEnum):
     duplicate = "duplicate"  # this job already did this article (a redelivered task)
 
 
+def record_names(*, session: Session, article_id: int) -> set[str]:
+    """The alias keys of the names the stored record lists."""
+    stored = session.exec(select(Article.enrichment).where(Article.id == article_id)).first()
+    entities = (stored or {}).get("entities", [])
+    session.rollback()
+    return {alias_key(e["name"]) for e in entities if isinstance(e.get("name"), str)}
+
+
 def mark_reenrich_done(*, session: Session, article_id: int, job_id: int) -> None:
     """Count the article as done for the job without touching its enrichment. Commits."""
     session.exec(
@@ -269,8 +286,11 @@ def save_reenriched(
     job_id: int,
     enriched: EnrichedDocument,
     identity: PipelineIdentity,
+    policy: LinkPolicy = DEFAULT_LINK_POLICY,
+    retag: bool = False,
 ) -> Reenriched:
-    """Store a re-enrichment of `revision` if it changed anything. Commits."""
+    """Store a re-enrichment of `revision` if it changed anything. `retag` (an entity
+    correction's job): the store entities the names join count as a change too. Commits."""
     article = session.exec(
         select(Article).where(Article.id == article_id).with_for_update()
     ).one_or_none()
@@ -285,14 +305,28 @@ def save_reenriched(
         session.add(article)
         session.commit()
         return Reenriched.skipped
-    links = find_links(session, enriched)
-    if not enrichment_changed(article.enrichment, article.clean_text, enriched, links):
+    if retag:  # the rows are written first: the ids they get are what a re-tag compares
+        before = _comparable(
+            {**(article.enrichment or {}), "clean_text": article.clean_text}, with_store=True
+        )
+        entity_ids, links = _write_entities(session, article, enriched, policy)
+        after = {
+            **_enrichment(enriched, entity_ids, identity, links).model_dump(mode="json"),
+            "clean_text": enriched.clean_text,
+        }
+        changed = before != _comparable(after, with_store=True)
+    else:
+        links = find_links(session, enriched, seen_at=seen_time(article), policy=policy)
+        changed = enrichment_changed(article.enrichment, article.clean_text, enriched, links)
+        if changed:
+            entity_ids, links = _write_entities(session, article, enriched, policy)
+    if not changed:
+        # (A re-tag rewrote the same entity rows: nothing to tell consumers.)
         article.enrichment = {**(article.enrichment or {}), "pipeline": identity.as_dict()}
         article.pipeline_hash = identity.hash
         session.add(article)
         session.commit()
         return Reenriched.unchanged
-    entity_ids, links = _write_entities(session, article, enriched)
     link_syndication(session, article, enriched.clean_text)
     _store_result(
         session,
@@ -327,46 +361,88 @@ def enrichment_changed(
     return bool(_comparable(before) != _comparable(after))
 
 
-def _comparable(data: dict[str, Any]) -> Any:
+def _comparable(data: dict[str, Any], *, with_store: bool = False) -> Any:
+    """The result as compared; `with_store` keeps the store entity each name joined (its id and
+    the link's reason), which a re-tag changes and a plain re-enrichment leaves aside."""
     data = {k: v for k, v in data.items() if k != "pipeline"}
-    data["entities"] = [
-        {k: v for k, v in e.items() if k not in ("id", "link")} for e in data.get("entities", [])
-    ]
+    if not with_store:
+        data["entities"] = [
+            {k: v for k, v in e.items() if k not in ("id", "link")}
+            for e in data.get("entities", [])
+        ]
     return json.loads(json.dumps(data, sort_keys=True, default=str))
 
 
+def seen_time(article: Article) -> datetime:
+    """When the article names its entities, for "last seen" and "recent": its publication date,
+    unless it has none or claims one still to come; then now."""
+    now = utcnow()
+    published = article.published_at
+    if published is None:
+        return now
+    published = published if published.tzinfo else published.replace(tzinfo=UTC)
+    return min(published, now)
+
+
 def _write_entities(
-    session: Session, article: Article, enriched: EnrichedDocument
-) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], Link]]:
+    session: Session, article: Article, enriched: EnrichedDocument, policy: LinkPolicy
+) -> tuple[dict[Key, int], dict[Key, Link]]:
     """The article's entity rows for this result, replacing any earlier result's (a revision or
-    a re-enrichment), with the entities' article counts kept exact."""
+    a re-enrichment), with the entities' article counts and last-seen dates kept. Returns the
+    store entity of each name and the links that placed names (editors' corrections, the
+    linker)."""
     article_id = article.id
     assert article_id is not None
     if article.feed_seq is not None:  # enriched before: take the old result's rows away
         unlink_article_entities(session, article_id)
-    links = find_links(session, enriched)
-    entity_ids = _upsert_entities(session, enriched)
+    seen_at = seen_time(article)
+    # Names an editor pinned: the article's names and every surface form (one lookup for both).
+    pins = name_pins(
+        session, {alias_key(s) for e in enriched.entities for s in (e.name, *e.aliases)}
+    )
+    links = find_links(session, enriched, seen_at=seen_at, policy=policy, pins=pins)
+    own_ids = _upsert_entities(session, enriched)
+    entity_ids = dict(own_ids)
     for key, link in links.items():
-        # Unless the article already names that entity under another form (one row each).
-        if link.entity_id is not None and link.entity_id not in entity_ids.values():
+        # A link joins the name to its entity unless the article already names that entity
+        # under another form; an editor's correction always does (their rows are combined).
+        joins = link.corrected or link.entity_id not in own_ids.values()
+        if link.entity_id is not None and joins:
             entity_ids[key] = link.entity_id
-    rows = [
-        {
-            "article_id": article_id,
-            "entity_id": entity_ids[(alias_key(e.name), e.label)],
-            "mention_count": e.count,
-            "first_offset": e.first_offset,
-            "salience": e.salience,
-            "label": e.label,
-        }
-        for e in enriched.entities
-    ]
+    _insert_aliases(session, enriched, entity_ids, pins)
+    rows: dict[int, dict[str, Any]] = {}
+    for e in enriched.entities:
+        key = (alias_key(e.name), e.label)
+        entity_id = entity_ids[key]
+        placed = links.get(key)
+        label = placed.label if placed is not None and placed.entity_id == entity_id else e.label
+        row = rows.get(entity_id)
+        if row is None:
+            rows[entity_id] = {
+                "article_id": article_id,
+                "entity_id": entity_id,
+                "mention_count": e.count,
+                "first_offset": e.first_offset,
+                "salience": e.salience,
+                "label": label,
+            }
+        else:  # two names of one entity (an editor merged them): one row
+            row["mention_count"] += e.count
+            row["first_offset"] = min(row["first_offset"], e.first_offset)
+            row["salience"] = max(row["salience"], e.salience)
     if rows:
-        _execute_many(session, _insert(session, ArticleEntity), rows)
+        _execute_many(session, _insert(session, ArticleEntity), list(rows.values()))
+        last_seen = col(Entity.last_seen_at)
+        seen = bindparam("seen", seen_at, type_=DateTime(timezone=True))
         session.exec(
             update(Entity)
-            .where(col(Entity.id).in_(sorted(entity_ids.values())))
-            .values(article_count=Entity.article_count + 1)
+            .where(col(Entity.id).in_(sorted(rows)))
+            .values(
+                article_count=Entity.article_count + 1,
+                last_seen_at=case(
+                    (last_seen.is_(None) | (last_seen < seen), seen), else_=last_seen
+                ),
+            )
         )
     return entity_ids, links
 
@@ -449,14 +525,16 @@ def _enrichment(
         if links and key in links:
             link = links[key]
             entity["link"] = {"linked": link.entity_id is not None, "reason": link.reason}
-            if link.entity_id is not None:
-                entity["label"] = link.label  # the store's reading of the name
+            # The store's reading of the name, where it joined the linked entity (without ids,
+            # as when comparing results, a link is taken as applied).
+            if link.entity_id is not None and entity["id"] in (None, link.entity_id):
+                entity["label"] = link.label
     data["pipeline"] = identity.as_dict() if identity is not None else None
     return Enrichment.model_validate(data)
 
 
-def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple[str, str], int]:
-    """Canonical entities and their aliases; sorted, so concurrent writers lock in one order."""
+def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[Key, int]:
+    """Canonical entities; sorted, so concurrent writers lock in one order."""
     wanted = sorted({(alias_key(e.name), e.label): e.name for e in enriched.entities}.items())
     if not wanted:
         return {}
@@ -468,7 +546,7 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple
             for (key, label), name in wanted
         ],
     )
-    ids: dict[tuple[str, str], int] = {}
+    ids: dict[Key, int] = {}
     for key_label_chunk in _chunks([kl for kl, _ in wanted], 200):
         keys = [k for k, _ in key_label_chunk]
         found = session.exec(
@@ -477,21 +555,33 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[tuple
         ids.update(
             {(k, label): i for k, label, i in found if i is not None and (k, label) in dict(wanted)}
         )
-    aliases = sorted(
-        {
-            (alias_key(surface), ids[(alias_key(e.name), e.label)])
-            for e in enriched.entities
-            for surface in e.aliases
-        }
-    )
+    return ids
+
+
+def _insert_aliases(
+    session: Session,
+    enriched: EnrichedDocument,
+    entity_ids: dict[Key, int],
+    pins: dict[str, Pin],
+) -> None:
+    """Every surface form as an alias of the entity its name joined, except names an editor
+    pinned to another entity (a split must not come back with the next article)."""
+    aliases = {
+        (alias_key(surface), entity_ids[(alias_key(e.name), e.label)])
+        for e in enriched.entities
+        for surface in e.aliases
+    }
     _execute_many(
         session,
         _insert(session, EntityAlias).on_conflict_do_nothing(
             index_elements=["alias_key", "entity_id"]
         ),
-        [{"alias_key": a, "entity_id": i} for a, i in aliases],
+        [
+            {"alias_key": a, "entity_id": i}
+            for a, i in sorted(aliases)
+            if a not in pins or pins[a].entity_id == i
+        ],
     )
-    return ids
 
 
 def _execute_many(session: Session, statement: Executable, rows: list[dict[str, Any]]) -> None:

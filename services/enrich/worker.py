@@ -16,6 +16,7 @@ from celery import Celery, signals
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.enrich.config import load_pipeline_config
+from services.enrich.entity_links import LinkPolicy
 from services.enrich.identity import pipeline_identity
 from services.enrich.limits import EnrichTask, TimeLimits, fail_for_time, lookup_engine
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
@@ -58,6 +59,7 @@ def create_worker_app(
     engine = make_engine(settings.effective_database_url)
     pipeline = _Pipeline(settings)
     identity = pipeline_identity(settings)  # files and package metadata only: cheap
+    policy = LinkPolicy.of(settings)
 
     @app.task(
         name=ENRICH_TASK,
@@ -76,6 +78,7 @@ def create_worker_app(
                 engine=engine,
                 config=pipeline(),
                 identity=identity,
+                policy=policy,
                 max_attempts=settings.task_max_attempts,
                 retries=self.request.retries,
                 after_claim=after_claim,
@@ -120,6 +123,7 @@ def create_worker_app(
                 engine=engine,
                 config=pipeline(),
                 identity=identity,
+                policy=policy,
             )
         except (OperationalError, DBAPIError) as exc:
             countdown = min(2**self.request.retries, settings.task_retry_backoff_max)

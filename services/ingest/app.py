@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from services.ingest.editor import EntityEditor
 from services.ingest.fetch import UrlFetcher
 from services.ingest.routes import router
 from services.ingest.service import IngestService
@@ -15,7 +16,7 @@ from shared.celery_app import make_celery
 from shared.db import make_engine
 from shared.health import health_router
 from shared.openapi import documented_app
-from shared.schemas import ArticleIn
+from shared.schemas import ArticleIn, MergeIn, SplitIn
 from shared.service_app import mount_service
 from shared.settings import Settings
 
@@ -32,6 +33,7 @@ def create_ingest_app(settings: Settings, *, allow_loopback_fetch: bool = False)
         fetcher = UrlFetcher(settings, allow_loopback=allow_loopback_fetch)
         service = IngestService(settings=settings, engine=engine, celery=celery, fetcher=fetcher)
         app.state.ingest = service
+        app.state.editor = EntityEditor(engine=engine, celery=celery)
         service.start()
         yield
         await service.stop()
@@ -41,8 +43,9 @@ def create_ingest_app(settings: Settings, *, allow_loopback_fetch: bool = False)
 
     app = documented_app(
         title="wirefeed ingest",
-        description="Submit raw articles (text or HTML, singly or in batches) for enrichment.",
-        extra_models=(ArticleIn,),
+        description="Submit raw articles (text or HTML, singly or in batches) for enrichment; "
+        "editors correct the entity store (merge, split).",
+        extra_models=(ArticleIn, MergeIn, SplitIn),
         lifespan=lifespan,
     )
 

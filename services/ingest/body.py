@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import orjson
 from fastapi import Request, status
+from pydantic import BaseModel, ValidationError
 
 from services.ingest.errors import ArticleRejected
 
+_Model = TypeVar("_Model", bound=BaseModel)
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 MAX_JSON_DEPTH = 32
@@ -135,3 +137,23 @@ def _depth(value: Any, level: int = 1) -> int:
     if isinstance(value, list):
         return max((_depth(v, level + 1) for v in value), default=level)
     return level
+
+
+async def read_model(
+    upload: Upload, model: type[_Model], *, what: str, limit: int, timeout: float | None
+) -> _Model:
+    """A JSON body read under the caps and validated as `model` (422 naming every bad field)."""
+    if upload.media_type not in JSON_TYPES:
+        raise unsupported(upload.media_type, JSON_TYPES)
+    payload = parse_json(await read_body(upload, limit=limit, timeout=timeout))
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        errors = [
+            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors(include_url=False, include_input=False)
+        ]
+        field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+        raise ArticleRejected(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid {what}", field, errors=errors
+        ) from None

@@ -1,15 +1,18 @@
-"""Ingest endpoints. Thin: each hands the request body to the ingest service (service.py)."""
+"""Ingest endpoints. Thin: each hands the request body to the ingest service (service.py), or an
+entity correction to the editor (editor.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
-from services.ingest.body import Upload
+from services.ingest.body import Upload, read_model
+from services.ingest.editor import EntityEditor
 from services.ingest.service import IngestService
 from shared.errors import ErrorOut
-from shared.schemas import BatchResult, IngestResult
+from shared.schemas import BatchResult, EntityCorrected, IngestResult, MergeIn, SplitIn
 
 router = APIRouter(prefix="/v1")
 
@@ -20,6 +23,14 @@ def get_service(request: Request) -> IngestService:
 
 
 ServiceDep = Annotated[IngestService, Depends(get_service)]
+
+
+def get_editor(request: Request) -> EntityEditor:
+    editor: EntityEditor = request.app.state.editor
+    return editor
+
+
+EditorDep = Annotated[EntityEditor, Depends(get_editor)]
 
 _EXAMPLES = {
     "text": {
@@ -129,3 +140,80 @@ def delete_article(
     ] = None,
 ) -> IngestResult:
     return service.retract(article_id, reason)
+
+
+# ---- entity corrections (editors) ---------------------------------------------------------
+
+CORRECTION_BODY_LIMIT = 64 * 1024
+EntityIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="An entity id")]
+
+
+def _body(model: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{model}"},
+                    "example": example,
+                }
+            },
+        }
+    }
+
+
+_CORRECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Corrected; the affected articles are queued for re-tagging"},
+    404: {"description": "No entity with this id", "model": ErrorOut},
+    409: {"description": "An entity involved was merged into another already", "model": ErrorOut},
+    **_ERRORS,
+}
+
+
+@router.post(
+    "/entities/{entity_id}/merge",
+    response_model=EntityCorrected,
+    openapi_extra=_body("MergeIn", {"from_id": 7, "reason": "same person", "editor": "ana"}),
+    responses=_CORRECTION_RESPONSES,
+    summary="Merge another entity into this one (an editor's correction)",
+    description="The other entity's names, aliases and articles join this one; its id answers "
+    "the read API with a redirect here. The linker keeps to it from then on, and the articles "
+    "that named the other entity are re-tagged on the reenrich queue (feed: `updated`).",
+)
+async def merge_entity(
+    entity_id: EntityIdPath, request: Request, editor: EditorDep, service: ServiceDep
+) -> EntityCorrected:
+    body = await read_model(
+        Upload.of(request),
+        MergeIn,
+        what="merge",
+        limit=CORRECTION_BODY_LIMIT,
+        timeout=service.settings.max_body_seconds,
+    )
+    return await run_in_threadpool(editor.merge, entity_id, body)
+
+
+@router.post(
+    "/entities/{entity_id}/split",
+    response_model=EntityCorrected,
+    openapi_extra=_body(
+        "SplitIn", {"aliases": ["Trump"], "name": "Trump", "reason": "not always him"}
+    ),
+    responses=_CORRECTION_RESPONSES,
+    summary="Split names off this entity into an entity of their own (an editor's correction)",
+    description="The names are pinned to the new entity (or the store's entity of that name "
+    "and label; one merged into this entity is brought back): records naming them join it, "
+    "whatever the linker would do. Articles that joined this entity through those names are "
+    "re-tagged on the reenrich queue (feed: `updated`).",
+)
+async def split_entity(
+    entity_id: EntityIdPath, request: Request, editor: EditorDep, service: ServiceDep
+) -> EntityCorrected:
+    body = await read_model(
+        Upload.of(request),
+        SplitIn,
+        what="split",
+        limit=CORRECTION_BODY_LIMIT,
+        timeout=service.settings.max_body_seconds,
+    )
+    return await run_in_threadpool(editor.split, entity_id, body)

@@ -57,3 +57,32 @@ def test_ambiguous_surname_stays_separate(stack: Stack) -> None:
         e["name"] for e in stack.api.get("/v1/entities", params={"name": "Johnson"}).json()["items"]
     }
     assert "Johnson" in names
+
+
+def test_surname_joins_only_a_full_name_named_recently(stack: Stack) -> None:
+    """ "Recent" is counted back from the article's date: the same store links an archive
+    article of that time and leaves a story published long after separate, saying why."""
+
+    def post(text: str, n: int, published: str) -> dict[str, Any]:
+        article = {
+            "text": text,
+            "source": "recent",
+            "external_id": str(n),
+            "published_at": published,
+        }
+        record = stack.wait_final(stack.post(article)["id"])
+        assert record["status"] == "enriched", record["error"]
+        return record
+
+    full = "Donald Trump spoke to supporters in Ohio. Trump said jobs would return."
+    for n in range(2):
+        post(f"{full} ({n})", n, "2024-01-10T12:00:00Z")
+    alone = "Mr. Trump said on Friday that tariffs would rise."
+
+    later = _entity(post(alone, 5, "2025-03-01T12:00:00Z"), "Trump")  # 416 days later
+    assert later["link"]["linked"] is False
+    assert "not named within 180 days" in later["link"]["reason"]
+    assert "'Donald Trump' (last seen 2024-01-10)" in later["link"]["reason"]
+
+    then = _entity(post(alone + " (archive)", 6, "2024-02-01T12:00:00Z"), "Trump")
+    assert then["link"]["linked"] is True and "last seen 2024-01-10" in then["link"]["reason"]

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from services.enrich.reenrich_jobs import Selector
 from shared.celery_app import make_celery
+from shared.reenrich_jobs import Selector
 from shared.settings import Settings
 from tests.support.processes import Proc, backend_env, start_worker, wait_until
 from tests.support.services import Backend

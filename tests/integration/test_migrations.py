@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -13,7 +14,7 @@ import shared.models  # noqa: F401
 from shared.db import make_engine
 from shared.models import SEARCH_COLUMN, SEARCH_INDEX, SEARCH_TABLE, is_search_object
 from tests.support.services import Backend
-from wirefeed.migrate import upgrade
+from wirefeed.migrate import alembic_config, upgrade
 
 
 def test_migrated_schema_matches_models(backend: Backend) -> None:
@@ -90,5 +91,54 @@ def test_label_backfilled_into_the_join_table(tmp_path: Path) -> None:
                 text("SELECT entity_id, label FROM article_entity ORDER BY entity_id")
             ).all()
         assert [tuple(r) for r in rows] == [(1, "GPE"), (2, "ORG")]
+    finally:
+        engine.dispose()
+
+
+def test_last_seen_backfilled_and_0016_reversible(tmp_path: Path) -> None:
+    """0016 dates each entity by its articles (publication date, or enrichment when there is
+    none or it lies after that), and downgrades cleanly."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0015_webhooks")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO article (id, dedupe_key, content_type, raw, status, attempts, "
+                    "revision, created_at, updated_at, published_at, enriched_at) VALUES "
+                    "(1, 'a', 'text', 'x', 'enriched', 1, 1, '2025-05-01', '2025-05-01', "
+                    "'2025-05-01 08:00:00.000000', '2025-05-02 00:00:00.000000'), "
+                    "(2, 'b', 'text', 'y', 'enriched', 1, 1, '2025-06-01', '2025-06-01', "
+                    "'2030-01-01 00:00:00.000000', '2025-06-01 00:00:00.000000')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO entity (id, name, name_key, label, article_count) VALUES "
+                    "(1, 'Donald Trump', 'donald trump', 'PERSON', 2), "
+                    "(2, 'Berlin', 'berlin', 'GPE', 1), (3, 'Nobody', 'nobody', 'PERSON', 0)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO article_entity (article_id, entity_id, mention_count, "
+                    "first_offset, salience) VALUES (1, 1, 1, 0, 0.5), (2, 1, 1, 0, 0.5), "
+                    "(1, 2, 1, 9, 0.2)"
+                )
+            )
+        upgrade(url)
+        with engine.connect() as connection:
+            seen = connection.execute(text("SELECT id, last_seen_at FROM entity ORDER BY id")).all()
+        assert [tuple(r) for r in seen] == [
+            (1, "2025-06-01 00:00:00.000000"),  # the later article's claimed 2030: enriched
+            (2, "2025-05-01 08:00:00.000000"),
+            (3, None),
+        ]
+        command.downgrade(alembic_config(url), "0015_webhooks")
+        with engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("entity")}
+        assert "merged_into" not in columns and "last_seen_at" not in columns
+        upgrade(url)
     finally:
         engine.dispose()

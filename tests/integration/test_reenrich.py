@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from services.enrich.identity import pipeline_identity
-from services.enrich.reenrich_jobs import Selector
 from shared.celery_app import make_celery
+from shared.reenrich_jobs import Selector
 from shared.settings import Settings
 from tests.support.processes import REPO, Proc, backend_env
 from tests.support.services import Backend
@@ -207,3 +207,12 @@ def test_reenrich_command_line(stack: Stack) -> None:
         check=False,
     )
     assert bad.returncode == 2 and "not an ISO 8601 date" in bad.stderr.decode()
+    missing = subprocess.run(
+        [sys.executable, "-m", "wirefeed.cli", "reenrich", "--job", "999"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 1 and "no re-enrichment job 999" in missing.stdout.decode()

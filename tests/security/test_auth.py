@@ -68,6 +68,17 @@ def test_keys_open_only_their_own_service(locked: Stack) -> None:
     assert read.status_code == 200
 
 
+@pytest.mark.parametrize("action", ["merge", "split"])
+def test_entity_corrections_need_an_ingest_key(locked: Stack, action: str) -> None:
+    body = {"from_id": 2} if action == "merge" else {"aliases": ["Trump"]}
+    path = f"/v1/entities/1/{action}"
+    assert locked.ingest.post(path, json=body).status_code == 401
+    assert locked.ingest.post(path, json=body, headers=bearer(READ)).status_code == 403
+    # Past the key check: no such entity in this empty store.
+    allowed = locked.ingest.post(path, json=body, headers=bearer(INGEST))
+    assert allowed.status_code == 404 and allowed.json()["detail"] == "no entity with id 1"
+
+
 @pytest.mark.parametrize("path", ["/healthz", "/readyz", "/docs", "/openapi.json"])
 def test_probes_and_docs_stay_open(locked: Stack, path: str) -> None:
     assert locked.ingest.get(path).status_code == 200

@@ -27,6 +27,8 @@ TABLES = (
     "article_revision",
     "article_entity",
     "entity_alias",
+    "entity_name_pin",
+    "entity_correction",
     "entity",
     "article",
     "reenrich_job",

@@ -218,10 +218,13 @@ def article_page(request: Request, article_id: int, session: PageSession) -> HTM
 
 
 @router.get("/entities/{entity_id}", dependencies=Guarded)
-def entity_page(request: Request, entity_id: int, session: PageSession) -> HTMLResponse:
+def entity_page(request: Request, entity_id: int, session: PageSession) -> Response:
     entity = session.get(Entity, entity_id) if 0 < entity_id <= MAX_ID else None
     if entity is None:
         return _page(request, "search.html", _not_found(session, f"No entity {entity_id}."), 404)
+    if entity.merged_into is not None:  # an editor merged it: its page is the other one's
+        target = f"{BASE}/entities/{entity.merged_into}"
+        return RedirectResponse(target, status_code=status.HTTP_307_TEMPORARY_REDIRECT)
     return _page(
         request,
         "entity.html",
