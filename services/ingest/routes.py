@@ -3,10 +3,11 @@ entity correction to the editor (editor.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from services.ingest.body import Upload, read_model
 from services.ingest.editor import EntityEditor
@@ -23,6 +24,7 @@ def get_service(request: Request) -> IngestService:
 
 
 ServiceDep = Annotated[IngestService, Depends(get_service)]
+Correction = TypeVar("Correction", bound=BaseModel)
 
 
 def get_editor(request: Request) -> EntityEditor:
@@ -170,6 +172,18 @@ _CORRECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+async def _read_correction(
+    request: Request, model: type[Correction], what: str, service: IngestService
+) -> Correction:
+    return await read_model(
+        Upload.of(request),
+        model,
+        what=what,
+        limit=CORRECTION_BODY_LIMIT,
+        timeout=service.settings.max_body_seconds,
+    )
+
+
 @router.post(
     "/entities/{entity_id}/merge",
     response_model=EntityCorrected,
@@ -183,13 +197,7 @@ _CORRECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def merge_entity(
     entity_id: EntityIdPath, request: Request, editor: EditorDep, service: ServiceDep
 ) -> EntityCorrected:
-    body = await read_model(
-        Upload.of(request),
-        MergeIn,
-        what="merge",
-        limit=CORRECTION_BODY_LIMIT,
-        timeout=service.settings.max_body_seconds,
-    )
+    body = await _read_correction(request, MergeIn, "merge", service)
     return await run_in_threadpool(editor.merge, entity_id, body)
 
 
@@ -209,11 +217,5 @@ async def merge_entity(
 async def split_entity(
     entity_id: EntityIdPath, request: Request, editor: EditorDep, service: ServiceDep
 ) -> EntityCorrected:
-    body = await read_model(
-        Upload.of(request),
-        SplitIn,
-        what="split",
-        limit=CORRECTION_BODY_LIMIT,
-        timeout=service.settings.max_body_seconds,
-    )
+    body = await _read_correction(request, SplitIn, "split", service)
     return await run_in_threadpool(editor.split, entity_id, body)

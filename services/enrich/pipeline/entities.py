@@ -15,26 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from services.enrich.pipeline.pieces import MAX_PIECE_CHARS, Piece, split_paragraph
+from shared.schemas import EntityLabelName
 
-# OntoNotes names; the numeric types (DATE, MONEY, CARDINAL, ...) are not entities to a consumer.
-NAMED_LABELS = frozenset(
-    {
-        "PERSON",
-        "NORP",
-        "FAC",
-        "ORG",
-        "GPE",
-        "LOC",
-        "PRODUCT",
-        "EVENT",
-        "WORK_OF_ART",
-        "LAW",
-        "LANGUAGE",
-    }
-)
+# OntoNotes names (the stored labels); the numeric types (DATE, MONEY, CARDINAL, ...) are not
+# entities to a consumer.
+NAMED_LABELS = frozenset(get_args(EntityLabelName))
 NER_BATCH_SIZE = 256
 # Characters per `nlp.pipe` batch: an ordinary article's paragraphs fit in one; a huge article
 # goes through in many, each freed before the next.
