@@ -19,7 +19,8 @@ SERVICES = COMPOSE["services"]
 
 
 def test_compose_has_every_role() -> None:
-    assert set(SERVICES) >= {"redis", "postgres", "migrate", "ingest", "api", "enrich", "relay"}
+    roles = {"redis", "postgres", "migrate", "ingest", "api", "enrich", "relay", "deliverer"}
+    assert set(SERVICES) >= roles
 
 
 def test_redis_keeps_tasks_across_restarts_and_never_evicts() -> None:
@@ -30,7 +31,7 @@ def test_redis_keeps_tasks_across_restarts_and_never_evicts() -> None:
 
 def test_roles_wait_for_healthy_dependencies() -> None:
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    for role in ("ingest", "api", "enrich", "relay"):
+    for role in ("ingest", "api", "enrich", "relay", "deliverer"):
         depends = SERVICES[role]["depends_on"]
         assert depends["migrate"]["condition"] == "service_completed_successfully"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -45,7 +46,7 @@ def test_enrich_can_be_scaled() -> None:
 
 def test_every_role_runs_a_real_wirefeed_command() -> None:
     parser = build_parser()
-    for role in ("migrate", "ingest", "api", "enrich", "reenrich", "relay"):
+    for role in ("migrate", "ingest", "api", "enrich", "reenrich", "relay", "deliverer"):
         parser.parse_args(SERVICES[role]["command"])  # exits on an unknown command or flag
     assert SERVICES["enrich"]["healthcheck"]["test"][1:] == ["wirefeed", "ping-worker"]
 
