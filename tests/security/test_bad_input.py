@@ -110,6 +110,8 @@ CASES = [
     post("javascript-url", {**OK, "url": "javascript:alert(1)"}, 422, "url"),
     post("empty-external-id", {**OK, "external_id": ""}, 422, "external_id"),
     post("long-external-id", {**OK, "external_id": "x" * 501}, 422, "external_id"),
+    # A well-formed tag longer than the column (found by the schema fuzzer on PostgreSQL).
+    post("long-language", {**OK, "language": "en-" + "-".join(["abcdefgh"] * 3)}, 422, "language"),
     post("long-source", {**OK, "source": "s" * 201}, 422, "source"),
     post("long-title", {**OK, "title": "t" * 1001}, 422, "title"),
     post("huge-single-line", {"text": "word " * 220_000}, 413, "limit is 1000000"),
