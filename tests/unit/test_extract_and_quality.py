@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import trafilatura
+from trafilatura.settings import Document
 
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
-from services.enrich.pipeline.extract import ExtractionError, extract_html
+from services.enrich.pipeline.extract import (
+    _DATE_PARAMS,
+    PRECISION,
+    RECALL,
+    ExtractionError,
+    extract_html,
+)
 from services.enrich.pipeline.quality import Quality, cut_off, has_article
 
 LEDE = (
@@ -61,6 +69,38 @@ def test_publication_time_comes_from_the_page_when_the_url_only_gives_the_day() 
     assert extracted.date == "2025-03-04T09:30:00+01:00"
     assert extracted.url == "https://example.pt/2025/03/04/storm"
     assert extracted.site_name == "Example Post"
+
+
+def test_parsing_once_gives_what_two_separate_passes_give() -> None:
+    """The page is parsed and its metadata read once; each pass must still see what a pass
+    of its own (parsing the HTML, reading metadata) would have seen."""
+    head = (
+        "<title>Storm Irene floods the Tagus valley | Example Post</title>"
+        '<meta name="author" content="Ana Costa">'
+        '<meta property="og:description" content="Rivers rose above their banks.">'
+        '<link rel="canonical" href="https://example.pt/2025/03/04/storm">'
+    )
+    # Text in a bare <div>: the recall pass keeps it, the precision pass does not.
+    page = html(f"<p>{LEDE}</p><div>{SECOND}</div><p>{THIRD}</p>", head)
+    extracted = extract_html(page)
+    assert extracted.candidate_chars["recall"] > extracted.candidate_chars["precision"]
+    for extraction in (PRECISION, RECALL):
+        alone = trafilatura.bare_extraction(
+            page,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=True,
+            deduplicate=False,
+            date_extraction_params=_DATE_PARAMS,
+            **extraction.options,
+        )
+        assert isinstance(alone, Document)
+        assert extracted.candidate_chars[extraction.name] == len("".join(alone.text.split()))
+        if extracted.extraction == extraction.name:
+            assert extracted.text == alone.text
+        found = (extracted.title, extracted.author, extracted.url, extracted.description)
+        assert found == (alone.title, alone.author, alone.url, alone.description)
+        assert extracted.site_name == alone.sitename
 
 
 def test_empty_page_has_no_article() -> None:

@@ -73,21 +73,19 @@ PRECISION = _Pass("precision", {"favor_precision": True})
 RECALL = _Pass("recall", {"favor_recall": True, "fast": True})
 
 
-def _run(html: str, extraction: _Pass) -> Document | None:
+def _run(tree: Any, extraction: _Pass, url: str | None) -> str:
+    """One pass on the page's lxml tree, parsed once for both passes (trafilatura works on
+    its own copy of it)."""
     found = trafilatura.bare_extraction(
-        html,
+        tree,
+        url=url,
         include_comments=False,
         include_tables=True,
-        with_metadata=True,
+        with_metadata=False,
         deduplicate=False,
-        date_extraction_params=_DATE_PARAMS,
         **extraction.options,
     )
-    return found if isinstance(found, Document) else None
-
-
-def _text(found: Document | None) -> str:
-    return (found.text or "") if found is not None else ""
+    return (found.text or "") if isinstance(found, Document) else ""
 
 
 def _size(text: str) -> int:
@@ -96,20 +94,25 @@ def _size(text: str) -> int:
 
 
 def extract_html(html: str) -> Extracted:
-    candidates = [(extraction, _run(html, extraction)) for extraction in (PRECISION, RECALL)]
-    sizes = [_size(_text(found)) for _, found in candidates]
-    kept_index = max(range(len(candidates)), key=lambda i: sizes[i])  # ties: precision
-    extraction, found = candidates[kept_index]
-    if found is None or not _text(found).strip():
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        raise ExtractionError("no article text could be extracted from the HTML")
+    # Metadata once, before the passes, as a pass with metadata would read it (same tree, same
+    # date settings; `extensive` only matters without date settings).
+    page = trafilatura.extract_metadata(tree, date_config=dict(_DATE_PARAMS), extensive=False)
+    texts = {e.name: _run(tree, e, page.url) for e in (PRECISION, RECALL)}
+    sizes = {name: _size(text) for name, text in texts.items()}
+    kept = max(sizes, key=lambda name: sizes[name])  # ties: the first, precision
+    if not texts[kept].strip():
         raise ExtractionError("no article text could be extracted from the HTML")
     return Extracted(
-        text=_text(found),
-        title=found.title,
-        author=found.author,
-        date=_with_time(html, found.date),
-        url=found.url,
-        site_name=found.sitename,
-        description=found.description,
-        extraction=extraction.name,
-        candidate_chars={e.name: size for (e, _), size in zip(candidates, sizes, strict=True)},
+        text=texts[kept],
+        title=page.title,
+        author=page.author,
+        date=_with_time(html, page.date),
+        url=page.url,
+        site_name=page.sitename,
+        description=page.description,
+        extraction=kept,
+        candidate_chars=sizes,
     )
