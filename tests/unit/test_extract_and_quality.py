@@ -12,7 +12,9 @@ from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.pipeline.extract import (
     _DATE_PARAMS,
     PRECISION,
+    PRECISION_FALLBACKS,
     RECALL,
+    SHORT_CHARS,
     ExtractionError,
     extract_html,
 )
@@ -50,13 +52,28 @@ def test_results_table_in_an_article_is_kept() -> None:
     assert LEDE in extracted.text and SECOND in extracted.text
 
 
-def test_the_longer_extraction_pass_is_kept_and_both_are_recorded() -> None:
-    extracted = extract_html(ARTICLE)
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def test_a_long_page_runs_two_fast_passes_and_keeps_the_longer() -> None:
+    paragraphs = "".join(f"<p>{LEDE}</p><p>{SECOND}</p><p>{THIRD}</p>" for _ in range(3))
+    extracted = extract_html(html(paragraphs))
     assert set(extracted.candidate_chars) == {"precision", "recall"}
-    assert extracted.extraction in extracted.candidate_chars
+    assert min(extracted.candidate_chars.values()) >= SHORT_CHARS
     kept = extracted.candidate_chars[extracted.extraction]
-    assert kept == max(extracted.candidate_chars.values())
-    assert kept == len("".join(extracted.text.split()))
+    assert kept == max(extracted.candidate_chars.values()) == _chars(extracted.text)
+
+
+def test_a_short_page_runs_the_precision_pass_again_with_fallbacks() -> None:
+    extracted = extract_html(ARTICLE)
+    chars = extracted.candidate_chars
+    assert max(chars["precision"], chars["recall"]) < SHORT_CHARS
+    assert set(chars) == {"precision", "recall", "precision+fallbacks"}
+    # The pass with fallbacks replaces the fast precision pass; the longer of it and recall.
+    assert extracted.extraction in ("precision+fallbacks", "recall")
+    compared = (chars["precision+fallbacks"], chars["recall"])
+    assert chars[extracted.extraction] == max(compared) == _chars(extracted.text)
 
 
 def test_publication_time_comes_from_the_page_when_the_url_only_gives_the_day() -> None:
@@ -84,7 +101,7 @@ def test_parsing_once_gives_what_two_separate_passes_give() -> None:
     page = html(f"<p>{LEDE}</p><div>{SECOND}</div><p>{THIRD}</p>", head)
     extracted = extract_html(page)
     assert extracted.candidate_chars["recall"] > extracted.candidate_chars["precision"]
-    for extraction in (PRECISION, RECALL):
+    for extraction in (PRECISION, RECALL, PRECISION_FALLBACKS):
         alone = trafilatura.bare_extraction(
             page,
             include_comments=False,
@@ -129,7 +146,7 @@ def test_real_article_has_no_flags(pipeline_config: PipelineConfig) -> None:
     record = enrich(SubmittedDocument(html=ARTICLE), pipeline_config)
     assert record.quality == []
     assert LEDE in record.clean_text and THIRD in record.clean_text
-    assert record.metadata["extraction"]["kept"] in ("precision", "recall")
+    assert record.metadata["extraction"]["kept"] in ("precision+fallbacks", "recall")
 
 
 def test_text_that_is_only_boilerplate_is_flagged_empty(pipeline_config: PipelineConfig) -> None:

@@ -6,9 +6,14 @@ on some pages stops before the end of the article or misses its lede; the recall
 keeps those, and on other pages is the one that stops short. Keeping the longer of the two
 lost the fewest articles without letting in more junk (the line rules downstream take the rest),
 so that is the rule; tables are kept (results tables are article text) and comments never are.
-The recall pass runs without trafilatura's own fallback extractors (`fast`): they cost CPU and
-changed nothing measurable once the precision pass has had its fallbacks.
 
+Both passes run without trafilatura's own fallback extractors (readability, justext: `fast`).
+Those only change the result when trafilatura's own text comes out short, so when both passes
+give under SHORT_CHARS, the precision pass runs again with them and replaces the fast one. On
+the evaluation pages that is the same result as always running the precision pass with them,
+for about a third of the CPU that pass cost (figures in docs/extraction.md).
+
+The page is parsed once and its metadata read once; every pass works on its own copy of the tree.
 Metadata (title, author, date, canonical URL, site name, description) comes from trafilatura,
 which reads the page's JSON-LD, OpenGraph and meta tags.
 """
@@ -69,8 +74,12 @@ class _Pass:
     options: dict[str, Any]
 
 
-PRECISION = _Pass("precision", {"favor_precision": True})
+PRECISION = _Pass("precision", {"favor_precision": True, "fast": True})
 RECALL = _Pass("recall", {"favor_recall": True, "fast": True})
+PRECISION_FALLBACKS = _Pass("precision+fallbacks", {"favor_precision": True})
+# Non-space characters. When neither fast pass reaches this, the fallback extractors may find
+# the article trafilatura's own rules missed (chosen on the tuning pages: docs/extraction.md).
+SHORT_CHARS = 1000
 
 
 def _run(tree: Any, extraction: _Pass, url: str | None) -> str:
@@ -102,7 +111,12 @@ def extract_html(html: str) -> Extracted:
     page = trafilatura.extract_metadata(tree, date_config=dict(_DATE_PARAMS), extensive=False)
     texts = {e.name: _run(tree, e, page.url) for e in (PRECISION, RECALL)}
     sizes = {name: _size(text) for name, text in texts.items()}
-    kept = max(sizes, key=lambda name: sizes[name])  # ties: the first, precision
+    compared = [PRECISION.name, RECALL.name]
+    if max(sizes.values()) < SHORT_CHARS:
+        texts[PRECISION_FALLBACKS.name] = _run(tree, PRECISION_FALLBACKS, page.url)
+        sizes[PRECISION_FALLBACKS.name] = _size(texts[PRECISION_FALLBACKS.name])
+        compared[0] = PRECISION_FALLBACKS.name
+    kept = max(compared, key=lambda name: sizes[name])  # ties: the first, precision
     if not texts[kept].strip():
         raise ExtractionError("no article text could be extracted from the HTML")
     return Extracted(
