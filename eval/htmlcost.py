@@ -42,7 +42,7 @@ from services.enrich.pipeline.extract import extract_html as extraction_now
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = 40
 WARM_PAGES = 10  # further English pages, run before timing
-ROUNDS = 3
+ROUNDS = 5
 
 
 def one_pass(html: str) -> Any:
