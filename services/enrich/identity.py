@@ -19,7 +19,7 @@ from shared.aliases import PACKAGED_ALIASES
 from shared.settings import Settings
 
 # Bump when a change to the pipeline's code changes what it produces for the same input.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: HTML extraction runs fallbacks only on short pages
 
 
 @dataclass(frozen=True, slots=True)

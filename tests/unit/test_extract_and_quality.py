@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import trafilatura
+from trafilatura.settings import Document
 
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
-from services.enrich.pipeline.extract import ExtractionError, extract_html
+from services.enrich.pipeline.extract import (
+    _DATE_PARAMS,
+    PRECISION,
+    PRECISION_FALLBACKS,
+    RECALL,
+    SHORT_CHARS,
+    ExtractionError,
+    extract_html,
+)
 from services.enrich.pipeline.quality import Quality, cut_off, has_article
 
 LEDE = (
@@ -42,13 +52,28 @@ def test_results_table_in_an_article_is_kept() -> None:
     assert LEDE in extracted.text and SECOND in extracted.text
 
 
-def test_the_longer_extraction_pass_is_kept_and_both_are_recorded() -> None:
-    extracted = extract_html(ARTICLE)
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def test_a_long_page_runs_two_fast_passes_and_keeps_the_longer() -> None:
+    paragraphs = "".join(f"<p>{LEDE}</p><p>{SECOND}</p><p>{THIRD}</p>" for _ in range(3))
+    extracted = extract_html(html(paragraphs))
     assert set(extracted.candidate_chars) == {"precision", "recall"}
-    assert extracted.extraction in extracted.candidate_chars
+    assert min(extracted.candidate_chars.values()) >= SHORT_CHARS
     kept = extracted.candidate_chars[extracted.extraction]
-    assert kept == max(extracted.candidate_chars.values())
-    assert kept == len("".join(extracted.text.split()))
+    assert kept == max(extracted.candidate_chars.values()) == _chars(extracted.text)
+
+
+def test_a_short_page_runs_the_precision_pass_again_with_fallbacks() -> None:
+    extracted = extract_html(ARTICLE)
+    chars = extracted.candidate_chars
+    assert max(chars["precision"], chars["recall"]) < SHORT_CHARS
+    assert set(chars) == {"precision", "recall", "precision+fallbacks"}
+    # The pass with fallbacks replaces the fast precision pass; the longer of it and recall.
+    assert extracted.extraction in ("precision+fallbacks", "recall")
+    compared = (chars["precision+fallbacks"], chars["recall"])
+    assert chars[extracted.extraction] == max(compared) == _chars(extracted.text)
 
 
 def test_publication_time_comes_from_the_page_when_the_url_only_gives_the_day() -> None:
@@ -61,6 +86,38 @@ def test_publication_time_comes_from_the_page_when_the_url_only_gives_the_day() 
     assert extracted.date == "2025-03-04T09:30:00+01:00"
     assert extracted.url == "https://example.pt/2025/03/04/storm"
     assert extracted.site_name == "Example Post"
+
+
+def test_parsing_once_gives_what_two_separate_passes_give() -> None:
+    """The page is parsed and its metadata read once; each pass must still see what a pass
+    of its own (parsing the HTML, reading metadata) would have seen."""
+    head = (
+        "<title>Storm Irene floods the Tagus valley | Example Post</title>"
+        '<meta name="author" content="Ana Costa">'
+        '<meta property="og:description" content="Rivers rose above their banks.">'
+        '<link rel="canonical" href="https://example.pt/2025/03/04/storm">'
+    )
+    # Text in a bare <div>: the recall pass keeps it, the precision pass does not.
+    page = html(f"<p>{LEDE}</p><div>{SECOND}</div><p>{THIRD}</p>", head)
+    extracted = extract_html(page)
+    assert extracted.candidate_chars["recall"] > extracted.candidate_chars["precision"]
+    for extraction in (PRECISION, RECALL, PRECISION_FALLBACKS):
+        alone = trafilatura.bare_extraction(
+            page,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=True,
+            deduplicate=False,
+            date_extraction_params=_DATE_PARAMS,
+            **extraction.options,
+        )
+        assert isinstance(alone, Document)
+        assert extracted.candidate_chars[extraction.name] == len("".join(alone.text.split()))
+        if extracted.extraction == extraction.name:
+            assert extracted.text == alone.text
+        found = (extracted.title, extracted.author, extracted.url, extracted.description)
+        assert found == (alone.title, alone.author, alone.url, alone.description)
+        assert extracted.site_name == alone.sitename
 
 
 def test_empty_page_has_no_article() -> None:
@@ -89,7 +146,7 @@ def test_real_article_has_no_flags(pipeline_config: PipelineConfig) -> None:
     record = enrich(SubmittedDocument(html=ARTICLE), pipeline_config)
     assert record.quality == []
     assert LEDE in record.clean_text and THIRD in record.clean_text
-    assert record.metadata["extraction"]["kept"] in ("precision", "recall")
+    assert record.metadata["extraction"]["kept"] in ("precision+fallbacks", "recall")
 
 
 def test_text_that_is_only_boilerplate_is_flagged_empty(pipeline_config: PipelineConfig) -> None:

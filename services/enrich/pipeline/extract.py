@@ -6,9 +6,14 @@ on some pages stops before the end of the article or misses its lede; the recall
 keeps those, and on other pages is the one that stops short. Keeping the longer of the two
 lost the fewest articles without letting in more junk (the line rules downstream take the rest),
 so that is the rule; tables are kept (results tables are article text) and comments never are.
-The recall pass runs without trafilatura's own fallback extractors (`fast`): they cost CPU and
-changed nothing measurable once the precision pass has had its fallbacks.
 
+Both passes run without trafilatura's own fallback extractors (readability, justext: `fast`).
+Those only change the result when trafilatura's own text comes out short, so when both passes
+give under SHORT_CHARS, the precision pass runs again with them and replaces the fast one. On
+the tuning pages no figure got worse than with the fallbacks on every page, and they now run on
+about one page in seven (figures in docs/extraction.md).
+
+The page is parsed once and its metadata read once; every pass works on its own copy of the tree.
 Metadata (title, author, date, canonical URL, site name, description) comes from trafilatura,
 which reads the page's JSON-LD, OpenGraph and meta tags.
 """
@@ -69,25 +74,27 @@ class _Pass:
     options: dict[str, Any]
 
 
-PRECISION = _Pass("precision", {"favor_precision": True})
+PRECISION = _Pass("precision", {"favor_precision": True, "fast": True})
 RECALL = _Pass("recall", {"favor_recall": True, "fast": True})
+PRECISION_FALLBACKS = _Pass("precision+fallbacks", {"favor_precision": True})
+# Non-space characters. When neither fast pass reaches this, the fallback extractors may find
+# the article trafilatura's own rules missed (chosen on the tuning pages: docs/extraction.md).
+SHORT_CHARS = 1000
 
 
-def _run(html: str, extraction: _Pass) -> Document | None:
+def _run(tree: Any, extraction: _Pass, url: str | None) -> str:
+    """One pass on the page's lxml tree, parsed once for both passes (trafilatura works on
+    its own copy of it)."""
     found = trafilatura.bare_extraction(
-        html,
+        tree,
+        url=url,
         include_comments=False,
         include_tables=True,
-        with_metadata=True,
+        with_metadata=False,
         deduplicate=False,
-        date_extraction_params=_DATE_PARAMS,
         **extraction.options,
     )
-    return found if isinstance(found, Document) else None
-
-
-def _text(found: Document | None) -> str:
-    return (found.text or "") if found is not None else ""
+    return (found.text or "") if isinstance(found, Document) else ""
 
 
 def _size(text: str) -> int:
@@ -96,20 +103,30 @@ def _size(text: str) -> int:
 
 
 def extract_html(html: str) -> Extracted:
-    candidates = [(extraction, _run(html, extraction)) for extraction in (PRECISION, RECALL)]
-    sizes = [_size(_text(found)) for _, found in candidates]
-    kept_index = max(range(len(candidates)), key=lambda i: sizes[i])  # ties: precision
-    extraction, found = candidates[kept_index]
-    if found is None or not _text(found).strip():
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        raise ExtractionError("no article text could be extracted from the HTML")
+    # Metadata once, before the passes, as a pass with metadata would read it (same tree, same
+    # date settings; `extensive` only matters without date settings).
+    page = trafilatura.extract_metadata(tree, date_config=dict(_DATE_PARAMS), extensive=False)
+    texts = {e.name: _run(tree, e, page.url) for e in (PRECISION, RECALL)}
+    sizes = {name: _size(text) for name, text in texts.items()}
+    compared = [PRECISION.name, RECALL.name]
+    if max(sizes.values()) < SHORT_CHARS:
+        texts[PRECISION_FALLBACKS.name] = _run(tree, PRECISION_FALLBACKS, page.url)
+        sizes[PRECISION_FALLBACKS.name] = _size(texts[PRECISION_FALLBACKS.name])
+        compared[0] = PRECISION_FALLBACKS.name
+    kept = max(compared, key=lambda name: sizes[name])  # ties: the first, precision
+    if not texts[kept].strip():
         raise ExtractionError("no article text could be extracted from the HTML")
     return Extracted(
-        text=_text(found),
-        title=found.title,
-        author=found.author,
-        date=_with_time(html, found.date),
-        url=found.url,
-        site_name=found.sitename,
-        description=found.description,
-        extraction=extraction.name,
-        candidate_chars={e.name: size for (e, _), size in zip(candidates, sizes, strict=True)},
+        text=texts[kept],
+        title=page.title,
+        author=page.author,
+        date=_with_time(html, page.date),
+        url=page.url,
+        site_name=page.sitename,
+        description=page.description,
+        extraction=kept,
+        candidate_chars=sizes,
     )
