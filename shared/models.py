@@ -208,6 +208,19 @@ class ArticleEntity(SQLModel, table=True):
     label: str | None = Field(default=None, max_length=16)
 
 
+class RetractedMention(SQLModel, table=True):
+    """The entities a retracted article named when it was withdrawn. Retraction takes its
+    `article_entity` rows away (counts stay exact), but a feed, stream or webhook filtered by
+    entity must still deliver the `retracted` event of an article it delivered before."""
+
+    __tablename__ = "retracted_mention"
+
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    entity_id: int = Field(foreign_key="entity.id", primary_key=True, index=True)
+    salience: float
+    label: str | None = Field(default=None, max_length=16)
+
+
 class FeedEventKind(StrEnum):
     created = "created"  # first enrichment of the article
     updated = "updated"  # a new revision enriched, or a re-enrichment that changed something

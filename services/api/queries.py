@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, literal_column, or_, union
+from sqlalchemy import ColumnElement, func, literal_column, or_, union
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import QueryableAttribute, defer
@@ -25,6 +25,7 @@ from shared.models import (
     EntityAlias,
     EntityCorrection,
     FeedEvent,
+    RetractedMention,
 )
 from shared.schemas import entities_without_mentions, stored_field
 
@@ -175,6 +176,24 @@ def list_articles(
     ]
 
 
+def _naming(
+    table: type[ArticleEntity] | type[RetractedMention],
+    entity_ids: Sequence[int] | None,
+    filters: ArticleFilter,
+) -> Any:
+    """The ids of the articles `table` links to those entities (or to any of `entity_type`)."""
+    mentions = select(table.article_id)
+    if entity_ids is not None:
+        mentions = mentions.where(col(table.entity_id).in_(entity_ids))
+    else:
+        # The label copied into the join table: one index walked newest first, instead of
+        # every article of every entity with that label collected and sorted.
+        mentions = mentions.where(table.label == filters.entity_type)
+    if filters.min_salience is not None:
+        mentions = mentions.where(table.salience >= filters.min_salience)
+    return mentions
+
+
 def _apply_filters(
     session: Session,
     query: Any,
@@ -187,21 +206,18 @@ def _apply_filters(
     Lists show retracted articles only when asked for; the feed (`tombstones`) keeps their
     events, since a consumer must hear about a retraction."""
     if filters.entity is not None or filters.entity_type is not None:
-        mentions = select(ArticleEntity.article_id)
+        ids = None
         if filters.entity is not None:
             ids = resolve_entity_ids(
                 session, name=filters.entity, label=filters.entity_type, aliases=aliases
             )
             if not ids:
                 return None
-            mentions = mentions.where(col(ArticleEntity.entity_id).in_(ids))
-        else:
-            # The label copied into the join table: one index walked newest first, instead of
-            # every article of every entity with that label collected and sorted.
-            mentions = mentions.where(ArticleEntity.label == filters.entity_type)
-        if filters.min_salience is not None:
-            mentions = mentions.where(ArticleEntity.salience >= filters.min_salience)
-        query = query.where(col(Article.id).in_(mentions))
+        named: ColumnElement[bool] = col(Article.id).in_(_naming(ArticleEntity, ids, filters))
+        if tombstones:
+            # A retracted article names nothing any more; its event goes where it went before.
+            named = or_(named, col(Article.id).in_(_naming(RetractedMention, ids, filters)))
+        query = query.where(named)
     if filters.source is not None:
         query = query.where(Article.source == filters.source)
     if filters.status is not None:

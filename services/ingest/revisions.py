@@ -17,7 +17,11 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from shared.entity_links import unlink_article_entities
+from shared.entity_links import (
+    forget_retracted_mentions,
+    remember_retracted_mentions,
+    unlink_article_entities,
+)
 from shared.feed import append_feed_event
 from shared.models import (
     Article,
@@ -112,7 +116,10 @@ def revise(session: Session, article: Article, item: ArticleIn) -> int:
     article.error = None
     article.queued_at = None
     article.updated_at = now
-    article.retracted_at = None  # a revision after a retraction reinstates the article
+    if article.retracted_at is not None:  # a revision after a retraction reinstates the article
+        assert article.id is not None
+        forget_retracted_mentions(session, article.id)
+    article.retracted_at = None
     article.retraction_reason = None
     session.add(article)
     return article.revision
@@ -133,6 +140,7 @@ def retract(session: Session, article: Article, reason: str | None) -> bool:
     )
     pending = article.status not in (ArticleStatus.enriched, ArticleStatus.failed)
     _archive(session, article, status=RevisionStatus.superseded if pending else None)
+    remember_retracted_mentions(session, article.id)
     unlink_article_entities(session, article.id)
     now = utcnow()
     article.revision += 1

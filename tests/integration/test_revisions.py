@@ -129,6 +129,30 @@ def test_retraction_leaves_a_tombstone(stack: Stack) -> None:
     assert [i["article"]["id"] for i in _feed(stack, event="retracted")] == [gone["id"], kept["id"]]
 
 
+def test_an_entity_filtered_feed_hears_of_a_retraction(stack: Stack) -> None:
+    """A retraction takes the article's entity rows away; a feed filtered by one of its
+    entities must still carry the `retracted` event (and forget it once a revision reinstates
+    the article without that entity)."""
+    story = stack.wait_final(stack.post(STORY)["id"])
+    other = stack.wait_final(stack.post({"text": "Lima hosted envoys from Chile on Friday."})["id"])
+
+    def seen(**params: Any) -> list[tuple[str, int]]:
+        return [(i["event"], i["article"]["id"]) for i in _feed(stack, **params)]
+
+    assert seen(entity="Ghana") == [("created", story["id"])]
+    assert stack.ingest.delete(f"/v1/articles/{story['id']}").status_code == 200
+    withdrawn = [("created", story["id"]), ("retracted", story["id"])]
+    assert seen(entity="Ghana") == withdrawn
+    assert seen(entity="Ghana", entity_type="GPE") == withdrawn
+    assert seen(entity="Chile") == [("created", other["id"])]
+    assert stack.api.get("/v1/articles", params={"entity": "Ghana"}).json()["items"] == []
+
+    reinstated = {**STORY, "text": "Officials in Nairobi said talks with Peru would resume."}
+    _wait_revision(stack, stack.post(reinstated)["id"], 3)
+    assert seen(entity="Ghana") == []
+    assert seen(entity="Peru") == [*withdrawn, ("updated", story["id"])]
+
+
 def test_one_batch_reports_one_status_per_id(stack: Stack) -> None:
     """The same article twice in one batch used to come back once `queued`, once `pending`."""
     body = {"text": "Lima hosted a summit on Friday with envoys from Chile."}
