@@ -18,15 +18,18 @@ from services.api.queries import resolve_entity_ids
 from services.enrich.pipeline.document import EnrichedDocument, EntityGroup, Mention
 from services.enrich.store import save_enriched
 from services.ingest.entity_corrections import merge, split
+from services.ingest.revisions import retract
 from services.ingest.store import store_articles
 from shared.aliases import AliasTable
 from shared.errors import Rejected
 from shared.models import (
+    Article,
     ArticleEntity,
     Entity,
     EntityAlias,
     EntityCorrection,
     EntityNamePin,
+    RetractedMention,
 )
 from shared.reenrich_jobs import ANY_PIPELINE, selected_ids
 from shared.schemas import ArticleIn
@@ -173,6 +176,24 @@ def test_merging_an_org_into_a_person_moves_its_rows_under_the_person_label(
     later = article(engine, group("Trump", label="ORG"))
     assert rows(engine, later) == {person: (1, "PERSON")}
     assert record_entity(engine, later, "Trump")["label"] == "PERSON"
+
+
+def test_merge_moves_the_retracted_articles_copies_too(engine: Engine) -> None:
+    """A feed filtered by the kept entity must still carry the retractions of articles that
+    named the merged one (their entity rows live on only in retracted_mention)."""
+    only_org = article(engine, group("Trump", label="ORG"))
+    both = article(engine, group("Donald Trump"), group("Trump", label="ORG", at=40))
+    person, trump_org = entity_id(engine, "Donald Trump"), entity_id(engine, "Trump", "ORG")
+    with Session(engine) as session:
+        for article_id in (only_org, both):
+            assert retract(session, session.get_one(Article, article_id), "withdrawn")
+        merge(session, into_id=person, from_id=trump_org, reason=None, editor=None)
+        session.commit()
+        copies = session.exec(select(RetractedMention)).all()
+    assert sorted((c.article_id, c.entity_id, c.label) for c in copies) == [
+        (only_org, person, "PERSON"),
+        (both, person, "PERSON"),
+    ]
 
 
 def test_merge_refusals_name_the_problem(engine: Engine) -> None:
