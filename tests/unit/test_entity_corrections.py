@@ -85,8 +85,6 @@ def entity_id(engine: Engine, name: str, label: str = "PERSON") -> int:
 
 
 def record_entity(engine: Engine, article_id: int, name: str) -> dict[str, object]:
-    from shared.models import Article
-
     with Session(engine) as session:
         stored = session.get_one(Article, article_id).enrichment or {}
     [found] = [e for e in stored["entities"] if e["name"] == name]
