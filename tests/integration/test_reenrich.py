@@ -40,6 +40,12 @@ def _feed(stack: Stack) -> list[dict[str, Any]]:
     return list(page.json()["items"])
 
 
+def _search(stack: Stack, q: str) -> list[int]:
+    page = stack.api.get("/v1/articles", params={"q": q})
+    assert page.status_code == 200, page.text
+    return [a["id"] for a in page.json()["items"]]
+
+
 def _settings(backend: Backend, **changes: Any) -> Settings:
     return Settings(
         database_url=backend.database_url,
@@ -72,6 +78,7 @@ def test_rule_change_reenriches_stale_records(stack: Stack, log_dir: Path) -> No
     ids = [stack.wait_final(stack.post(a)["id"])["id"] for a in (WITH_BOILERPLATE, PLAIN)]
     before = {i: stack.article(i) for i in ids}
     assert [r["rule"] for r in before[ids[0]]["removals"]] == ["read-also"]
+    assert _search(stack, "markets rally") == []  # the removed line is not searchable
 
     # The session's worker runs the old pipeline on the default reenrich queue: the changed
     # pipeline gets a reenrich queue of its own, as a deployment rolling out a change would.
@@ -124,6 +131,7 @@ def test_rule_change_reenriches_stale_records(stack: Stack, log_dir: Path) -> No
     target = pipeline_identity(changed).as_dict()
     assert all(a["pipeline"] == target for a in after.values())
     assert after[ids[0]]["removals"] == [] and "Read also" in after[ids[0]]["clean_text"]
+    assert _search(stack, "markets rally") == [ids[0]]  # search follows the re-enriched text
     assert after[ids[1]]["entities"] == before[ids[1]]["entities"]  # unchanged: no event
     events = [(i["event"], i["article"]["id"], i["revision"]) for i in _feed(stack)]
     assert events == [("created", ids[0], 1), ("created", ids[1], 1), ("updated", ids[0], 1)]
