@@ -7,7 +7,8 @@ batches whenever fewer than 20 wait). RSS and PSS (RSS with shared pages split b
 processes that share them: the model, loaded before the fork, is shared copy-on-write) of the
 parent and each child are sampled every few seconds. Baseline: a bare process that loaded the
 same model and ran `nlp.pipe` over the corpus, measured in the same run. Growth is the change
-in each child's median RSS from the middle third of the soak to the last third.
+in each child's median RSS from the middle third of the soak to the last third. The samples go
+to bench/figures/memory_soak.json and `python -m bench.plots` draws them (plot-memory-soak.png).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench import machine, series
 from bench.backend import BenchBackend
 from bench.corpus import build_corpus
 from bench.stats import Figure, Summary
@@ -100,8 +102,10 @@ def _growth(series: list[tuple[float, float, float]], seconds: float) -> float:
 
 
 def run(*, seconds: float = 120.0) -> list[Figure]:
+    started = machine.describe()
     bare = bare_rss_mb()
     samples = soak(seconds)
+    _record(samples, bare, seconds, started)
     kids = [pid for pid in samples if samples[pid] and pid != next(iter(samples))]
     peak_rss = [max(s[1] for s in samples[pid]) for pid in kids]
     peak_pss = [max(s[2] for s in samples[pid]) for pid in kids]
@@ -134,6 +138,28 @@ def run(*, seconds: float = 120.0) -> list[Figure]:
     grow.met = max(growth) < 10
     parent_fig = Figure(SECTION, "worker parent RSS", Summary.of([p[1] for p in parent]), "MB")
     return [rss, pss, grow, parent_fig]
+
+
+def _record(
+    samples: dict[int, list[tuple[float, float, float]]],
+    bare: float,
+    seconds: float,
+    started: dict[str, str],
+) -> None:
+    """Every sample, one series per process (the parent first), for the plot."""
+    named = {
+        ("parent" if n == 0 else f"child {n}"): [
+            {"seconds": t, "rss_mb": rss, "pss_mb": pss} for t, rss, pss in points
+        ]
+        for n, points in enumerate(samples.values())
+    }
+    series.record(
+        "memory_soak",
+        named,
+        started=started,
+        title=f"worker memory over a {seconds:.0f} s soak (1 worker, 2 processes)",
+        bare_model_rss_mb=bare,
+    )
 
 
 def main() -> None:

@@ -9,7 +9,9 @@
   bare FastAPI endpoint, and POST-to-readable freshness against the article rate
   (bench/ingest_load.py, bench/freshness.py);
 - plot-read-latency.png: the read API's p50/p99 per request at the loaded size, one panel per
-  figures file (e.g. before and after an index change), with the 20 ms target (bench/read_api.py).
+  figures file (e.g. before and after an index change), with the 20 ms target (bench/read_api.py);
+- plot-memory-soak.png: RSS and PSS of the worker's parent and children over a soak, with the
+  bare model process's RSS for scale (bench/memory_soak.py).
 
 Points are medians over the repeats, bars the [min-max] spread. A plot whose figures are missing
 is skipped, never drawn from made-up values.
@@ -142,6 +144,28 @@ def plot_read_latency() -> Path | None:
     return _save(fig, "plot-read-latency.png")
 
 
+def plot_memory_soak() -> Path | None:
+    document = series.load("memory_soak")
+    if document is None:
+        return None
+    fig, (rss_ax, pss_ax) = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    for process, points in document["series"].items():
+        minutes = [p["seconds"] / 60 for p in points]
+        rss_ax.plot(minutes, [p["rss_mb"] for p in points], label=process)
+        pss_ax.plot(minutes, [p["pss_mb"] for p in points], label=process)
+    bare = float(document["bare_model_rss_mb"])
+    for ax, what in ((rss_ax, "RSS"), (pss_ax, "PSS (shared pages split)")):
+        ax.axhline(bare, color="grey", linestyle=":", label=f"bare model process {bare:.0f} MB")
+        ax.set_xlabel("minutes into the soak")
+        ax.set_title(what, fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    rss_ax.set_ylabel("MB")
+    fig.suptitle(document.get("title", document["name"]), fontsize=10)
+    _footer(fig, [document])
+    return _save(fig, "plot-memory-soak.png")
+
+
 def _save(fig: Any, name: str) -> Path:
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     path = OUT_DIR / name
@@ -152,7 +176,7 @@ def _save(fig: Any, name: str) -> Path:
 
 
 def draw_all() -> list[Path]:
-    drawn = [plot_throughput(), plot_latency_vs_rate(), plot_read_latency()]
+    drawn = [plot_throughput(), plot_latency_vs_rate(), plot_read_latency(), plot_memory_soak()]
     return [p for p in drawn if p is not None]
 
 

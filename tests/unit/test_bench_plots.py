@@ -48,10 +48,16 @@ def test_each_recorded_bench_gets_its_plot(figures_dir: Path) -> None:
         {"reads": [{"request": "feed page", "p50": [8.0, 9.0], "p99": [15.0, 18.0]}]},
     )
 
+    soak = [{"seconds": t, "rss_mb": 230.0 + t / 100, "pss_mb": 120.0} for t in (0, 5, 10)]
+    series.record(
+        "memory_soak", {"parent": soak, "child 1": soak}, bare_model_rss_mb=160.0, title="soak"
+    )
+
     drawn = plots.draw_all()
 
     assert sorted(p.name for p in drawn) == [
         "plot-latency-vs-rate.png",
+        "plot-memory-soak.png",
         "plot-read-latency.png",
         "plot-throughput.png",
     ]
