@@ -16,9 +16,10 @@ from shared.schemas import ArticleDetail, ArticleSummary
 RECORD_FIELDS = tuple(ArticleDetail.model_fields)
 
 
-def summary_dict(article: Article, pipeline: dict[str, str] | None = None) -> dict[str, Any]:
+def summary_dict(article: Article | Any, pipeline: dict[str, str] | None = None) -> dict[str, Any]:
     """The JSON form of an article's summary (the fields every listing shows); `pipeline` is
-    what produced its enrichment (detail and feed only: lists leave the JSON unread)."""
+    what produced its enrichment (detail and feed only: lists leave the JSON unread). `article`
+    is an Article or a row of its summary columns (queries.SUMMARY_COLUMNS)."""
     return ArticleSummary.model_validate(
         {
             "id": article.id,

@@ -327,6 +327,7 @@ def find_articles(
         by_relevance=by_relevance,
         after=after,
         limit=limit + 1,
+        snippets_for=limit,
     )
     page = hits[:limit]
     next_cursor = None
