@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import Integer, Text, any_, bindparam, func, literal_column, or_, text, union
-from sqlalchemy import cast as sql_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import QueryableAttribute, defer
@@ -280,13 +279,15 @@ def _apply_filters(
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
 # PostgreSQL empties them before sending the row; elsewhere `entities_without_mentions` does
-# (both answer `mentions: []`).
+# (both answer `mentions: []`). Written out as JSON text by string_agg, the same text jsonb_agg
+# would print, in half the time: the aggregate is never built as jsonb only to be printed.
 _PG_FEED_ENTITIES = literal_column(
-    "(SELECT coalesce(jsonb_agg("
-    f"e || jsonb_build_object('{stored_field('mentions')}', '[]'::jsonb) ORDER BY i), '[]'::jsonb) "
+    "(SELECT '[' || coalesce(string_agg("
+    f"(e || jsonb_build_object('{stored_field('mentions')}', '[]'::jsonb))::text, ', ' "
+    "ORDER BY i), '') || ']' "
     f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
     "WITH ORDINALITY AS t(e, i))",
-    JSONB,
+    Text,
 )
 
 
@@ -348,7 +349,7 @@ def feed_page(
     extra: tuple[Any, Any]
     if postgres:
         extra = (
-            sql_cast(_PG_FEED_ENTITIES, Text).label("feed_entities"),
+            _PG_FEED_ENTITIES.label("feed_entities"),
             literal_column("article.enrichment -> 'pipeline'", JSONB).label("feed_pipeline"),
         )
     else:
