@@ -84,7 +84,7 @@ def load(url: str, articles: int) -> None:
         # are built once at the end (a sort each) instead of being updated row by row.
         cur.execute(
             "TRUNCATE article, article_entity, retracted_mention, entity, entity_alias, "
-            "feed_event, article_revision, lsh_band"
+            "feed_event, article_revision, lsh_band, entity_name_pin, entity_correction"
         )
         rebuild = _drop_secondary_indexes(cur, ("article", "article_entity"))
         cur.execute(

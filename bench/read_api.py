@@ -117,7 +117,7 @@ def _captured() -> Iterator[list[tuple[str, Any]]]:
     statements: list[tuple[str, Any]] = []
 
     def capture(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _m: Any) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH", "SET")):
             statements.append((statement, parameters))
 
     event.listen(Engine, "before_cursor_execute", capture)
@@ -146,23 +146,29 @@ def explain(backend: BenchBackend, reads: list[Request]) -> tuple[list[str], dic
                 response = client.get(read.path(0))
             if response.status_code != 200:
                 raise RuntimeError(f"{read.name}: {response.status_code} {response.text}")
-            total, scans = 0.0, []
-            for statement, parameters in statements:
-                with backend.engine.connect() as connection:
+            total, scans, queries = 0.0, [], 0
+            # One transaction, as the request had: a planner setting it made (SET LOCAL) holds
+            # for the statements after it, so it is replayed, not explained.
+            with backend.engine.connect() as connection:
+                for statement, parameters in statements:
+                    if statement.lstrip().upper().startswith("SET"):
+                        connection.exec_driver_sql(statement, parameters)
+                        continue
+                    queries += 1
                     plan = [
                         row[0]
                         for row in connection.exec_driver_sql(
                             "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters
                         ).all()
                     ]
-                plans.append(f"-- {read.name}: {read.path(0)}\n" + "\n".join(plan))
-                total += sum(
-                    float(line.split(":")[1].split()[0])
-                    for line in plan
-                    if line.startswith("Execution Time")
-                )
-                scans += [m.group(1) for line in plan if (m := _SCAN.search(line))]
-            summaries[read.name] = f"{len(statements)} statement(s), {total:.2f} ms; " + "; ".join(
+                    plans.append(f"-- {read.name}: {read.path(0)}\n" + "\n".join(plan))
+                    total += sum(
+                        float(line.split(":")[1].split()[0])
+                        for line in plan
+                        if line.startswith("Execution Time")
+                    )
+                    scans += [m.group(1) for line in plan if (m := _SCAN.search(line))]
+            summaries[read.name] = f"{queries} statement(s), {total:.2f} ms; " + "; ".join(
                 dict.fromkeys(scans)
             )
     return plans, summaries

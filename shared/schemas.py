@@ -38,13 +38,18 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def utc_text(value: datetime) -> str:
+    """How every datetime leaves the API: ISO 8601 in UTC, `Z` for the offset."""
+    return _as_utc(value).isoformat().replace("+00:00", "Z")
+
+
 Body = Annotated[str, AfterValidator(_no_nul), AfterValidator(_not_blank)]
 ShortText = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_no_nul)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
 UtcDatetime = Annotated[
     datetime,
     AfterValidator(_as_utc),
-    PlainSerializer(lambda v: _as_utc(v).isoformat().replace("+00:00", "Z"), return_type=str),
+    PlainSerializer(utc_text, return_type=str),
 ]
 # At most 16 characters: the column's width, and room for every tag in use (e.g. "zh-Hant-TW").
 LanguageTag = Annotated[

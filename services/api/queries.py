@@ -7,9 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, union
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Text,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    text,
+    union,
+)
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
@@ -118,6 +130,47 @@ def _unindexed_id() -> Any:
     return col(Article.id) + 0
 
 
+# The first id window _newest_hit_ids looks in, as a multiple of RANK_CANDIDATES; and the margin
+# over the hit density seen so far by which the next window is sized.
+FIRST_WINDOW, DENSITY_MARGIN = 4, 1.25
+
+
+def _newest_hit_ids(
+    session: Session, search: Search, *, filters: ArticleFilter, aliases: AliasTable
+) -> list[int]:
+    """The ids of the newest RANK_CANDIDATES hits, newest first. Collecting and sorting every
+    hit of a common word (a third of the store) cost more than ranking, and a phrase's hits
+    are each re-checked against their (TOASTed) vector; so the hits are gathered window by
+    window of ids, newest first, each window sized from the hit density of those before, until
+    there are enough or the table is covered."""
+    base: Any = _apply_filters(session, select(col(Article.id)), filters=filters, aliases=aliases)
+    if base is None:
+        return []
+    base = search.apply(base).order_by(_unindexed_id().desc())
+    top = session.execute(sa_select(func.max(col(Article.id)))).scalar_one_or_none() or 0
+    # A window must be found as two bitmaps ANDed (id range, GIN match), so that only its hits'
+    # rows are read; left to itself the planner walks the primary key through the range and
+    # tests every row's vector. For these statements only (SET LOCAL, reset below).
+    connection = session.connection()
+    connection.execute(text("SET LOCAL enable_indexscan = off"))
+    ids: list[int] = []
+    ceiling, floor = top, top - RANK_CANDIDATES * FIRST_WINDOW
+    while True:
+        window = base.where(col(Article.id) <= ceiling)
+        if floor > 0:
+            window = window.where(col(Article.id) > floor)
+        # On the connection: the session would pass each of 2,000 ids through ORM loading.
+        ids += connection.execute(window.limit(RANK_CANDIDATES - len(ids))).scalars()
+        if len(ids) >= RANK_CANDIDATES or floor <= 0:
+            break
+        seen = top - floor
+        wanted = RANK_CANDIDATES - len(ids)
+        step = seen * 4 if not ids else int(seen * wanted / len(ids) * DENSITY_MARGIN) + 1
+        ceiling, floor = floor, floor - step
+    connection.execute(text("SET LOCAL enable_indexscan TO DEFAULT"))
+    return [int(i) for i in ids]
+
+
 def list_articles(
     session: Session,
     *,
@@ -126,9 +179,11 @@ def list_articles(
     by_relevance: bool = False,
     after: Sequence[int | float] | None = None,
     limit: int,
+    snippets_for: int | None = None,
 ) -> list[ArticleHit]:
     """Articles matching every filter, newest first, or best hit first (`by_relevance`, with
-    `filters.q`). `after` is the last row's key: (id,) newest first, (rank, id) by relevance."""
+    `filters.q`). `after` is the last row's key: (id,) newest first, (rank, id) by relevance.
+    A search's snippets are made for the first `snippets_for` rows (all when None)."""
     search = Search(session, filters.q) if filters.q else None
     if search is not None and search.matches_nothing:
         return []
@@ -142,18 +197,14 @@ def list_articles(
     if by_relevance and search is not None and search.postgres:
         # Ranking reads each hit's whole vector (kilobytes, TOASTed) and a common word matches a
         # third of the store, so relevance is computed among the newest RANK_CANDIDATES hits:
-        # their ids come from the GIN index alone, then only those rows are ranked.
-        hits: Any = _apply_filters(
-            session, select(col(Article.id)), filters=filters, aliases=aliases
-        )
-        newest = search.apply(hits).order_by(_unindexed_id().desc()).limit(RANK_CANDIDATES)
-        candidates = newest.subquery()
-        # A join, not IN (...): the planner then fetches the candidates by key instead of
-        # hashing them against a scan of the whole table.
+        # their ids come first, then only those rows are fetched (by key) and ranked.
+        ids = _newest_hit_ids(session, search, filters=filters, aliases=aliases)
+        if not ids:
+            return []
         query = (
             select(Article, rank)
             .options(*_SUMMARY_ONLY)
-            .join(candidates, candidates.c.id == col(Article.id))
+            .where(col(Article.id) == any_(bindparam("candidate_ids", ids, ARRAY(Integer))))
         )
     if by_relevance and search is not None:
         rank_expr = search.rank()
@@ -169,7 +220,10 @@ def list_articles(
         searching = search is not None and search.postgres
         query = query.order_by((_unindexed_id() if searching else col(Article.id)).desc())
     rows = session.execute(query.limit(limit)).all()
-    snippets = search.snippets(session, [a.id for a, _ in rows if a.id]) if search else {}
+    # Excerpts only for the rows shown (a caller asks for one more row to know there is a next
+    # page); each is a ts_headline over the clean text.
+    shown = rows[:snippets_for] if snippets_for is not None else rows
+    snippets = search.snippets(session, [a.id for a, _ in shown if a.id]) if search else {}
     return [
         ArticleHit(article, float(r) if r is not None else None, snippets.get(article.id or 0))
         for article, r in rows
@@ -254,26 +308,57 @@ def _apply_filters(
 
 # The feed lists each article's entities without their mentions (the bulk of the stored JSON):
 # PostgreSQL empties them before sending the row; elsewhere `entities_without_mentions` does
-# (both answer `mentions: []`).
+# (both answer `mentions: []`). Written out as JSON text by string_agg, the same text jsonb_agg
+# would print, in half the time: the aggregate is never built as jsonb only to be printed.
 _PG_FEED_ENTITIES = literal_column(
-    "(SELECT coalesce(jsonb_agg("
-    f"e || jsonb_build_object('{stored_field('mentions')}', '[]'::jsonb) ORDER BY i), '[]'::jsonb) "
+    "(SELECT '[' || coalesce(string_agg("
+    f"(e || jsonb_build_object('{stored_field('mentions')}', '[]'::jsonb))::text, ', ' "
+    "ORDER BY i), '') || ']' "
     f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
     "WITH ORDINALITY AS t(e, i))",
-    JSONB,
+    Text,
+)
+
+
+# The columns an article summary shows (records.summary_dict). The feed selects these rather
+# than ORM objects: building a hundred instances (with every column) cost more than its query.
+SUMMARY_COLUMNS: tuple[Any, ...] = tuple(
+    col(c)
+    for c in (
+        Article.id,
+        Article.status,
+        Article.source,
+        Article.external_id,
+        Article.title,
+        Article.url,
+        Article.published_at,
+        Article.created_at,
+        Article.enriched_at,
+        Article.feed_seq,
+        Article.revision,
+        Article.revised_at,
+        Article.syndication_group,
+        Article.detected_language,
+        Article.language,
+        Article.error,
+        Article.quality,
+    )
 )
 
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One feed event with the article as it stands now (its latest revision)."""
+    """One feed event with the article as it stands now (its latest revision): `article` is a
+    row of SUMMARY_COLUMNS. On PostgreSQL `entities` is the JSON text the database built, passed
+    through as an orjson.Fragment: parsing it only to serialize it again was half of a page's
+    time."""
 
     position: int
     kind: str
     cause: str
     revision: int
-    article: Article
-    entities: list[dict[str, Any]]
+    article: Any
+    entities: list[dict[str, Any]] | orjson.Fragment
     pipeline: dict[str, str] | None
 
 
@@ -290,16 +375,24 @@ def feed_page(
     /v1/stream and webhook deliveries are all views of it, so they follow the same positions
     and the same filters (article filters apply to the event's article)."""
     postgres = session.get_bind().dialect.name == "postgresql"
-    options: tuple[_AbstractLoad, ...] = _TEXTS
+    extra: tuple[Any, Any]
     if postgres:
-        extra = (_PG_FEED_ENTITIES, literal_column("article.enrichment -> 'pipeline'", JSONB))
-        options = (*_TEXTS, _deferred(Article.enrichment))
+        extra = (
+            _PG_FEED_ENTITIES.label("feed_entities"),
+            literal_column("article.enrichment -> 'pipeline'", JSONB).label("feed_pipeline"),
+        )
     else:
-        extra = (literal_column("NULL"), literal_column("NULL"))
+        extra = (col(Article.enrichment).label("feed_entities"), literal_column("NULL"))
     query: Any = (
-        select(FeedEvent, Article, *extra)
+        sa_select(
+            col(FeedEvent.position),
+            col(FeedEvent.kind),
+            col(FeedEvent.cause),
+            col(FeedEvent.revision).label("event_revision"),
+            *SUMMARY_COLUMNS,
+            *extra,
+        )
         .join(Article, col(Article.id) == FeedEvent.article_id)
-        .options(*options)
         .where(col(FeedEvent.position) > after)
     )
     if filters is not None and filters.events is not None:
@@ -315,18 +408,19 @@ def feed_page(
             return []
         if search is not None:
             query = search.apply(query)
-    rows = session.exec(query.order_by(col(FeedEvent.position)).limit(limit)).all()
+    rows = session.execute(query.order_by(col(FeedEvent.position)).limit(limit)).all()
     entries = []
-    for event, article, pg_entities, pg_pipeline in rows:
+    for row in rows:
+        entities: list[dict[str, Any]] | orjson.Fragment
         if postgres:
-            entities, pipeline = pg_entities or [], pg_pipeline
+            entities, pipeline = orjson.Fragment(row[-2] or "[]"), row[-1]
         else:
-            stored = article.enrichment or {}
+            stored = row[-2] or {}
             entities = entities_without_mentions(stored.get(stored_field("entities"), []))
             pipeline = stored.get("pipeline")
         entries.append(
             FeedEntry(
-                event.position, event.kind, event.cause, event.revision, article, entities, pipeline
+                row.position, row.kind, row.cause, row.event_revision, row, entities, pipeline
             )
         )
     return entries

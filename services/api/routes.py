@@ -297,7 +297,7 @@ def find_articles(
     ] = False,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> ArticlePage:
+) -> Response:
     if sort == SortOrder.relevance and q is None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -327,6 +327,7 @@ def find_articles(
         by_relevance=by_relevance,
         after=after,
         limit=limit + 1,
+        snippets_for=limit,
     )
     page = hits[:limit]
     next_cursor = None
@@ -335,7 +336,10 @@ def find_articles(
         key = (last.rank or 0.0, last.article.id or 0) if by_relevance else (last.article.id or 0,)
         next_cursor = encode_cursor(*key)
     items = [{**summary_dict(h.article), "rank": h.rank, "snippet": h.snippet} for h in page]
-    return ArticlePage.model_validate({"items": items, "next_cursor": next_cursor})
+    # Serialized directly, as the feed is: the items are already in ArticleListItem's shape.
+    return Response(
+        orjson.dumps({"items": items, "next_cursor": next_cursor}), media_type="application/json"
+    )
 
 
 def feed_filters(

@@ -151,6 +151,7 @@ def search_page(request: Request, session: PageSession) -> HTMLResponse:
         by_relevance=bool(params["q"]),
         after=after,
         limit=PAGE + 1,
+        snippets_for=PAGE,
     )
     next_url = None
     if len(hits) > PAGE:
