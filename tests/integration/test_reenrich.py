@@ -92,17 +92,9 @@ def test_rule_change_reenriches_stale_records(stack: Stack, log_dir: Path) -> No
         WIREFEED_REENRICH_QUEUE=queue,
     )
     celery = make_celery(changed)
-    try:
-        out = io.StringIO()
-        run_reenrich(
-            selector=Selector(stale=True),
-            settings=changed,
-            engine=stack.engine,
-            celery=celery,
-            out=out,
-            dry_run=True,
-        )
-        assert out.getvalue().startswith("would re-enrich 2 article(s)")
+
+    def stale_run(**options: Any) -> tuple[int, str]:
+        """`reenrich --stale` for the changed pipeline: exit code and what it printed."""
         out = io.StringIO()
         code = run_reenrich(
             selector=Selector(stale=True),
@@ -110,19 +102,16 @@ def test_rule_change_reenriches_stale_records(stack: Stack, log_dir: Path) -> No
             engine=stack.engine,
             celery=celery,
             out=out,
-            poll=0.2,
+            **options,
         )
-        assert code == 0 and "done 2/2" in out.getvalue(), out.getvalue()
-        out = io.StringIO()
-        run_reenrich(
-            selector=Selector(stale=True),
-            settings=changed,
-            engine=stack.engine,
-            celery=celery,
-            out=out,
-            dry_run=True,
-        )
-        assert out.getvalue().startswith("would re-enrich 0 article(s)")  # nothing stale now
+        return code, out.getvalue()
+
+    try:
+        assert stale_run(dry_run=True)[1].startswith("would re-enrich 2 article(s)")
+        code, printed = stale_run(poll=0.2)
+        assert code == 0 and "done 2/2" in printed, printed
+        # nothing stale now
+        assert stale_run(dry_run=True)[1].startswith("would re-enrich 0 article(s)")
     finally:
         celery.close()
         worker.stop()
@@ -196,31 +185,21 @@ def test_reenrich_stops_and_resumes_on_the_default_worker(stack: Stack) -> None:
 def test_reenrich_command_line(stack: Stack) -> None:
     stack.wait_final(stack.post(PLAIN)["id"])
     env = backend_env(stack.backend)
-    done = subprocess.run(
-        [sys.executable, "-m", "wirefeed.cli", "reenrich", "--stale", "--dry-run"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [sys.executable, "-m", "wirefeed.cli", "reenrich", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+
+    done = cli("--stale", "--dry-run")
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode().startswith("would re-enrich 0 article(s)")
-    bad = subprocess.run(
-        [sys.executable, "-m", "wirefeed.cli", "reenrich", "--since", "yesterday"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    bad = cli("--since", "yesterday")
     assert bad.returncode == 2 and "not an ISO 8601 date" in bad.stderr.decode()
-    missing = subprocess.run(
-        [sys.executable, "-m", "wirefeed.cli", "reenrich", "--job", "999"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
+    missing = cli("--job", "999")
     assert missing.returncode == 1 and "no re-enrichment job 999" in missing.stdout.decode()

@@ -36,10 +36,10 @@ def mention(text: str, start: int) -> Mention:
     return Mention(text, "PERSON", "PERSON", start, start + len(text), start, start + len(text))
 
 
-def enriched(*groups: EntityGroup) -> EnrichedDocument:
+def enriched(*groups: EntityGroup, text: str = TEXT) -> EnrichedDocument:
     return EnrichedDocument(
-        clean_text=TEXT,
-        source_text=TEXT,
+        clean_text=text,
+        source_text=text,
         removals=[],
         credits=[],
         entities=list(groups),

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from services.api.queries import resolve_entity_ids
-from services.enrich.pipeline.document import EnrichedDocument, EntityGroup, Mention
+from services.enrich.pipeline.document import EntityGroup, Mention
 from services.enrich.store import save_enriched
 from services.ingest.entity_corrections import merge, split
 from services.ingest.revisions import retract
@@ -33,7 +33,7 @@ from shared.models import (
 )
 from shared.reenrich_jobs import ANY_PIPELINE, selected_ids
 from shared.schemas import ArticleIn
-from tests.unit.test_enrich_store import IDENTITY
+from tests.unit.test_enrich_store import IDENTITY, enriched
 
 NOW = datetime.now(UTC)
 _SERIAL = itertools.count()
@@ -52,18 +52,7 @@ def article(engine: Engine, *groups: EntityGroup, text: str | None = None) -> in
     body = text or " ".join(g.name for g in groups) + f" ({next(_SERIAL)})"
     with Session(engine) as session:
         [stored] = store_articles(session=session, items=[ArticleIn(text=body, published_at=NOW)])
-    document = EnrichedDocument(
-        clean_text=body,
-        source_text=body,
-        removals=[],
-        credits=[],
-        entities=list(groups),
-        language="en",
-        language_confidence=0.99,
-        entities_skipped_reason=None,
-        metadata={},
-        stats={},
-    )
+    document = enriched(*groups, text=body)
     with Session(engine) as session:
         assert save_enriched(
             session=session,
