@@ -149,11 +149,17 @@ async def read_model(
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-            for e in exc.errors(include_url=False, include_input=False)
-        ]
-        field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
-        raise ArticleRejected(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid {what}", field, errors=errors
-        ) from None
+        raise invalid(exc, what) from None
+
+
+def invalid(exc: ValidationError, what: str) -> ArticleRejected:
+    """A 422 for a body that failed validation, naming every invalid field (the first as
+    `field`)."""
+    errors = [
+        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+        for e in exc.errors(include_url=False, include_input=False)
+    ]
+    field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
+    return ArticleRejected(
+        status.HTTP_422_UNPROCESSABLE_CONTENT, f"invalid {what}", field, errors=errors
+    )

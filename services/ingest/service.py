@@ -23,6 +23,7 @@ from services.ingest.body import (
     NDJSON_TYPES,
     LineError,
     Upload,
+    invalid,
     parse_json,
     parse_ndjson,
     read_body,
@@ -212,14 +213,7 @@ def validate_article(payload: Any) -> ArticleIn | ArticleRejected:
     try:
         return ArticleIn.model_validate(payload)
     except ValidationError as exc:
-        errors = [
-            {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
-            for e in exc.errors(include_url=False, include_input=False)
-        ]
-        field = str(errors[0]["loc"][0]) if errors and errors[0]["loc"] else None
-        return ArticleRejected(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, "invalid article", field, errors=errors
-        )
+        return invalid(exc, "article")
 
 
 def size_problem(item: ArticleIn, settings: Settings) -> ArticleRejected | None:
