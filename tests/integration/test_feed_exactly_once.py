@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import threading
 import time
+import traceback
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,12 @@ class Follower(threading.Thread):
         return len(body["items"])
 
     def run(self) -> None:
-        while not self.stop.is_set():
-            if not self.page():
-                time.sleep(0.02)
+        try:
+            while not self.stop.is_set():
+                if not self.page():
+                    time.sleep(0.02)
+        except Exception:  # reported by the test, not lost in the thread
+            self.error = traceback.format_exc()
 
 
 def _store(stack: Stack) -> tuple[list[Any], dict[int, Any], list[Any], int]:
@@ -127,7 +131,12 @@ def test_feed_exactly_once_under_revisions_retractions_and_reenrichment(
                     ids[n] = item["result"]["id"]
 
             post_new(range(0, 20))
-            wait_until(lambda: len(follower.items) >= 8, 60, "the first articles in the feed")
+            wait_until(
+                lambda: len(follower.items) >= 8 or follower.error is not None,
+                60,
+                "the first articles in the feed",
+            )
+            assert follower.error is None, follower.error
             for n in range(0, 8):  # corrections, two of them twice
                 stack.post(_article(n, version=1))
             for n in (1, 2):

@@ -120,7 +120,18 @@ def running_stack(
             ) as ingest,
             TestClient(create_api_app(settings)) as api,
         ):
+            for client in (ingest, api):
+                _build_routes(client)
             yield Stack(backend, ingest, api, engine)
     finally:
         engine.dispose()
         clear_cached_settings()
+
+
+def _build_routes(client: TestClient) -> None:
+    """FastAPI builds each route's parameter models on the first request that walks past it, and
+    that build is not safe when two apps in one process build at once from two threads (pydantic
+    then warns about, and pytest fails on, a stray `alias`). A served app has one event-loop
+    thread; here a test may drive both apps from two threads, so build both now, one after the
+    other: a path that matches nothing walks every route."""
+    assert client.get("/__no-such-route__").status_code == 404
