@@ -83,7 +83,7 @@ def load(url: str, articles: int) -> None:
         # Emptied in this transaction, so COPY FREEZE writes rows already frozen; the indexes
         # are built once at the end (a sort each) instead of being updated row by row.
         cur.execute(
-            "TRUNCATE article, article_entity, retracted_mention, entity, entity_alias, "
+            "TRUNCATE article, article_entity, former_mention, entity, entity_alias, "
             "feed_event, article_revision, lsh_band, entity_name_pin, entity_correction"
         )
         rebuild = _drop_secondary_indexes(cur, ("article", "article_entity"))

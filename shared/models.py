@@ -208,12 +208,13 @@ class ArticleEntity(SQLModel, table=True):
     label: str | None = Field(default=None, max_length=16)
 
 
-class RetractedMention(SQLModel, table=True):
-    """The entities a retracted article named when it was withdrawn. Retraction takes its
-    `article_entity` rows away (counts stay exact), but a feed, stream or webhook filtered by
-    entity must still deliver the `retracted` event of an article it delivered before."""
+class FormerMention(SQLModel, table=True):
+    """The entities an article named in an earlier result and no longer names: a revision or a
+    re-enrichment that dropped them, or a retraction (which drops them all). Its `article_entity`
+    rows go (counts stay exact), but a feed, stream or webhook filtered by one of these entities
+    delivered the article before and must deliver what became of it (`updated`, `retracted`)."""
 
-    __tablename__ = "retracted_mention"
+    __tablename__ = "former_mention"
 
     article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
     entity_id: int = Field(foreign_key="entity.id", primary_key=True, index=True)

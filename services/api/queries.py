@@ -37,7 +37,7 @@ from shared.models import (
     EntityAlias,
     EntityCorrection,
     FeedEvent,
-    RetractedMention,
+    FormerMention,
 )
 from shared.schemas import entities_without_mentions, stored_field
 
@@ -231,7 +231,7 @@ def list_articles(
 
 
 def _naming(
-    table: type[ArticleEntity] | type[RetractedMention],
+    table: type[ArticleEntity] | type[FormerMention],
     entity_ids: Sequence[int] | None,
     filters: ArticleFilter,
 ) -> Any:
@@ -269,8 +269,9 @@ def _apply_filters(
                 return None
         named: ColumnElement[bool] = col(Article.id).in_(_naming(ArticleEntity, ids, filters))
         if tombstones:
-            # A retracted article names nothing any more; its event goes where it went before.
-            named = or_(named, col(Article.id).in_(_naming(RetractedMention, ids, filters)))
+            # An article that stopped naming the entity (revised, re-enriched or retracted):
+            # its events go where its earlier ones went, so a consumer hears of the change.
+            named = or_(named, col(Article.id).in_(_naming(FormerMention, ids, filters)))
         query = query.where(named)
     if filters.source is not None:
         query = query.where(Article.source == filters.source)

@@ -41,7 +41,7 @@ from services.enrich.pipeline import EnrichedDocument
 from services.enrich.syndication import link_syndication
 from shared.aliases import alias_key
 from shared.db import relaxed_commit
-from shared.entity_links import unlink_article_entities
+from shared.entity_links import named_again, unlink_article_entities
 from shared.feed import append_feed_event
 from shared.models import (
     Article,
@@ -393,7 +393,8 @@ def _write_entities(
     linker)."""
     article_id = article.id
     assert article_id is not None
-    if article.feed_seq is not None:  # enriched before: take the old result's rows away
+    enriched_before = article.feed_seq is not None
+    if enriched_before:  # take the old result's rows away (remembered as former mentions)
         unlink_article_entities(session, article_id)
     seen_at = seen_time(article)
     # Names an editor pinned: the article's names and every surface form (one lookup for both).
@@ -430,6 +431,8 @@ def _write_entities(
             row["mention_count"] += e.count
             row["first_offset"] = min(row["first_offset"], e.first_offset)
             row["salience"] = max(row["salience"], e.salience)
+    if enriched_before:
+        named_again(session, article_id, sorted(rows))
     if rows:
         _execute_many(session, _insert(session, ArticleEntity), list(rows.values()))
         last_seen = col(Entity.last_seen_at)

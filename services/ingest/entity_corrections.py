@@ -167,13 +167,13 @@ _MOVE_ROWS = text(
 )
 
 
-# Retracted articles' copies (feed filters only): a row the kept entity already has wins.
-_DROP_RETRACTED_BOTH = text(
-    "DELETE FROM retracted_mention WHERE entity_id = :from_id AND article_id IN "
-    "(SELECT article_id FROM retracted_mention WHERE entity_id = :into_id)"
+# Former mentions (feed filters only): a row the kept entity already has wins.
+_DROP_FORMER_BOTH = text(
+    "DELETE FROM former_mention WHERE entity_id = :from_id AND article_id IN "
+    "(SELECT article_id FROM former_mention WHERE entity_id = :into_id)"
 )
-_MOVE_RETRACTED = text(
-    "UPDATE retracted_mention SET entity_id = :into_id, label = :label WHERE entity_id = :from_id"
+_MOVE_FORMER = text(
+    "UPDATE former_mention SET entity_id = :into_id, label = :label WHERE entity_id = :from_id"
 )
 
 
@@ -182,8 +182,8 @@ def _move_article_rows(session: Session, *, into_id: int, from_id: int, label: s
     session.connection().execute(_COMBINE_ROWS, ids)
     session.connection().execute(_DROP_COMBINED, ids)
     session.connection().execute(_MOVE_ROWS, {**ids, "label": label})
-    session.connection().execute(_DROP_RETRACTED_BOTH, ids)
-    session.connection().execute(_MOVE_RETRACTED, {**ids, "label": label})
+    session.connection().execute(_DROP_FORMER_BOTH, ids)
+    session.connection().execute(_MOVE_FORMER, {**ids, "label": label})
 
 
 def split(

@@ -17,11 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from shared.entity_links import (
-    forget_retracted_mentions,
-    remember_retracted_mentions,
-    unlink_article_entities,
-)
+from shared.entity_links import unlink_article_entities
 from shared.feed import append_feed_event
 from shared.models import (
     Article,
@@ -116,10 +112,7 @@ def revise(session: Session, article: Article, item: ArticleIn) -> int:
     article.error = None
     article.queued_at = None
     article.updated_at = now
-    if article.retracted_at is not None:  # a revision after a retraction reinstates the article
-        assert article.id is not None
-        forget_retracted_mentions(session, article.id)
-    article.retracted_at = None
+    article.retracted_at = None  # a revision after a retraction reinstates the article
     article.retraction_reason = None
     session.add(article)
     return article.revision
@@ -140,8 +133,7 @@ def retract(session: Session, article: Article, reason: str | None) -> bool:
     )
     pending = article.status not in (ArticleStatus.enriched, ArticleStatus.failed)
     _archive(session, article, status=RevisionStatus.superseded if pending else None)
-    remember_retracted_mentions(session, article.id)
-    unlink_article_entities(session, article.id)
+    unlink_article_entities(session, article.id)  # kept as former mentions for the feed
     now = utcnow()
     article.revision += 1
     article.revised_at = now

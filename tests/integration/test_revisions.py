@@ -131,8 +131,7 @@ def test_retraction_leaves_a_tombstone(stack: Stack) -> None:
 
 def test_an_entity_filtered_feed_hears_of_a_retraction(stack: Stack) -> None:
     """A retraction takes the article's entity rows away; a feed filtered by one of its
-    entities must still carry the `retracted` event (and forget it once a revision reinstates
-    the article without that entity)."""
+    entities must still carry the `retracted` event, and what becomes of the article after."""
     story = stack.wait_final(stack.post(STORY)["id"])
     other = stack.wait_final(stack.post({"text": "Lima hosted envoys from Chile on Friday."})["id"])
 
@@ -149,8 +148,34 @@ def test_an_entity_filtered_feed_hears_of_a_retraction(stack: Stack) -> None:
 
     reinstated = {**STORY, "text": "Officials in Nairobi said talks with Peru would resume."}
     _wait_revision(stack, stack.post(reinstated)["id"], 3)
-    assert seen(entity="Ghana") == []
+    # Back, without Ghana: the Ghana view hears of it once more (its record no longer names
+    # Ghana), and lists do not find it there.
+    assert seen(entity="Ghana") == [*withdrawn, ("updated", story["id"])]
     assert seen(entity="Peru") == [*withdrawn, ("updated", story["id"])]
+    assert stack.api.get("/v1/articles", params={"entity": "Ghana"}).json()["items"] == []
+
+
+def test_an_entity_filtered_feed_hears_when_a_revision_drops_the_entity(stack: Stack) -> None:
+    """A consumer following `entity=Ghana` got the article when it named Ghana; a correction
+    that no longer names Ghana must reach it too, or it keeps a stale match for ever."""
+    story = stack.wait_final(stack.post(STORY)["id"])
+
+    def seen(**params: Any) -> list[tuple[str, int, int]]:
+        return [(i["event"], i["article"]["id"], i["revision"]) for i in _feed(stack, **params)]
+
+    without = {**STORY, "text": "Officials in Nairobi said on Tuesday that talks with Peru resume."}
+    _wait_revision(stack, stack.post(without)["id"], 2)
+    dropped = [("created", story["id"], 1), ("updated", story["id"], 2)]
+    assert seen(entity="Ghana") == dropped
+    assert seen(entity="Ghana", entity_type="GPE") == dropped
+    assert stack.api.get("/v1/articles", params={"entity": "Ghana"}).json()["items"] == []
+    ghana = stack.api.get("/v1/entities", params={"name": "Ghana"}).json()["items"]
+    assert [e["article_count"] for e in ghana if e["name"] == "Ghana"] in ([], [0])
+
+    _wait_revision(stack, stack.post(STORY | {"title": "Talks resume"})["id"], 3)  # Ghana again
+    assert seen(entity="Ghana") == [*dropped, ("updated", story["id"], 3)]
+    found = stack.api.get("/v1/articles", params={"entity": "Ghana"}).json()["items"]
+    assert [a["id"] for a in found] == [story["id"]]
 
 
 def test_one_batch_reports_one_status_per_id(stack: Stack) -> None:

@@ -26,7 +26,7 @@ TABLES = (
     "lsh_band",
     "article_revision",
     "article_entity",
-    "retracted_mention",
+    "former_mention",
     "entity_alias",
     "entity_name_pin",
     "entity_correction",

@@ -29,7 +29,7 @@ from shared.models import (
     EntityAlias,
     EntityCorrection,
     EntityNamePin,
-    RetractedMention,
+    FormerMention,
 )
 from shared.reenrich_jobs import ANY_PIPELINE, selected_ids
 from shared.schemas import ArticleIn
@@ -165,9 +165,9 @@ def test_merging_an_org_into_a_person_moves_its_rows_under_the_person_label(
     assert record_entity(engine, later, "Trump")["label"] == "PERSON"
 
 
-def test_merge_moves_the_retracted_articles_copies_too(engine: Engine) -> None:
+def test_merge_moves_the_former_mentions_too(engine: Engine) -> None:
     """A feed filtered by the kept entity must still carry the retractions of articles that
-    named the merged one (their entity rows live on only in retracted_mention)."""
+    named the merged one (their entity rows live on only as former mentions)."""
     only_org = article(engine, group("Trump", label="ORG"))
     both = article(engine, group("Donald Trump"), group("Trump", label="ORG", at=40))
     person, trump_org = entity_id(engine, "Donald Trump"), entity_id(engine, "Trump", "ORG")
@@ -176,7 +176,7 @@ def test_merge_moves_the_retracted_articles_copies_too(engine: Engine) -> None:
             assert retract(session, session.get_one(Article, article_id), "withdrawn")
         merge(session, into_id=person, from_id=trump_org, reason=None, editor=None)
         session.commit()
-        copies = session.exec(select(RetractedMention)).all()
+        copies = session.exec(select(FormerMention)).all()
     assert sorted((c.article_id, c.entity_id, c.label) for c in copies) == [
         (only_org, person, "PERSON"),
         (both, person, "PERSON"),
