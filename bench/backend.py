@@ -79,8 +79,9 @@ class BenchBackend:
         items = [ArticleIn.model_validate(a) for a in articles]
         with Session(self.engine) as session:
             stored = store_articles(session=session, items=items)
+        sizes = {s.id: len(item.body) for item, s in zip(items, stored, strict=True)}
         return enqueue_articles(
-            engine=self.engine, celery=self.celery, article_ids=[s.id for s in stored]
+            engine=self.engine, celery=self.celery, article_ids=[s.id for s in stored], sizes=sizes
         )
 
     def count(self, where: str) -> int:

@@ -9,6 +9,9 @@ from shared.settings import Settings
 ENRICH_TASK = "enrich.article"
 # Re-enrichment runs on its own queue; a worker consuming both takes fresh articles first.
 REENRICH_TASK = "enrich.reenrich"
+# A message header with the article's length in characters, when the sender knows it: the
+# worker's parent sets the task's time limits from it without reading the store.
+ARTICLE_CHARS_HEADER = "wirefeed_article_chars"
 
 
 def make_celery(settings: Settings, *, producer: bool = False) -> Celery:

@@ -4,9 +4,11 @@ An article is allowed `base + per_million_chars * chars / 1e6` seconds: a soft l
 Celery raises `SoftTimeLimitExceeded` inside the task (the task marks the article `failed` with
 the reason and returns), and a later hard limit, at which the pool kills the child outright (for
 a task stuck where no Python exception can reach it). The worker's parent process enforces
-both; it learns the article's size from the store (one primary-key read per task) before it
-hands the task to a child. The parent then records the hard-limit failure itself, and the
-message is acknowledged: the article is not redelivered to kill the next child.
+both; it learns the article's size from the message header the sender wrote
+(`ARTICLE_CHARS_HEADER`), or else from the store (one primary-key read on a fresh connection,
+~4 ms of the parent's CPU and ~20 ms of wall time), before it hands the task to a child. The
+parent then records the hard-limit failure itself, and the message is acknowledged: the article
+is not redelivered to kill the next child.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, select
 
 from services.enrich.store import mark_failed
+from shared.celery_app import ARTICLE_CHARS_HEADER
 from shared.models import Article
 from shared.settings import Settings
 
@@ -98,6 +101,12 @@ def article_chars(engine: Engine, article_id: int) -> int | None:
     return int(length) if length is not None else None
 
 
+def announced_chars(headers: dict[str, Any]) -> int | None:
+    """The size the sender put in the message, if it did (re-sent or older messages may not)."""
+    chars = headers.get(ARTICLE_CHARS_HEADER)
+    return chars if type(chars) is int and chars >= 0 else None
+
+
 def _article_id(args: Any) -> int | None:
     if isinstance(args, list | tuple) and args and isinstance(args[0], int):
         return args[0]
@@ -119,9 +128,11 @@ class SizedRequest(Request):
         article_id = _article_id(self.args)
         if not isinstance(task, EnrichTask) or task.limits is None or article_id is None:
             return None, None
-        if task.database_url is None:
-            return None, None
-        chars = article_chars(lookup_engine(task.database_url), article_id)
+        chars = announced_chars(self.request_dict)
+        if chars is None:
+            if task.database_url is None:
+                return None, None
+            chars = article_chars(lookup_engine(task.database_url), article_id)
         soft, hard = task.limits.for_chars(chars)
         return hard, soft
 

@@ -67,7 +67,10 @@ class IngestService:
         fresh = sorted(
             {s.id for s in stored if not s.duplicate and s.status == ArticleStatus.pending}
         )
-        sent = set(enqueue_articles(engine=self.engine, celery=self.celery, article_ids=fresh))
+        sizes = {s.id: len(item.body) for item, s in zip(items, stored, strict=True)}
+        sent = set(
+            enqueue_articles(engine=self.engine, celery=self.celery, article_ids=fresh, sizes=sizes)
+        )
         # Every result naming a sent article says `queued`, duplicates in the same batch too
         # (one batch used to answer `queued` and `pending` for one id).
         return [

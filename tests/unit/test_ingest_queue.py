@@ -10,6 +10,7 @@ from celery import Celery
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from services.enrich.limits import announced_chars
 from services.ingest.queue import enqueue_articles, mark_queued
 from services.ingest.store import store_articles
 from shared.celery_app import ENRICH_TASK, make_celery
@@ -40,6 +41,23 @@ def test_sent_articles_are_queued_one_task_each(
     with redis.Redis.from_url(broker_settings.broker_url) as client:
         message = json.loads(client.lindex(broker_settings.task_queue, 0) or b"{}")
     assert message["headers"]["task"] == ENRICH_TASK
+
+
+def test_a_known_size_rides_in_the_message_for_the_workers_time_limits(
+    engine: Engine, celery: Celery, broker_settings: Settings
+) -> None:
+    """The worker's parent reads these headers (Celery's request dict is the message's
+    headers) instead of opening a database connection per task to learn the size."""
+    known, unknown = stored_ids(engine, 2)
+    sent = enqueue_articles(
+        engine=engine, celery=celery, article_ids=[known, unknown], sizes={known: 1234}
+    )
+    assert sent == [known, unknown]
+    with redis.Redis.from_url(broker_settings.broker_url) as client:
+        raw = client.lrange(broker_settings.task_queue, 0, -1)
+    by_id = {json.loads(m)["headers"]["argsrepr"]: json.loads(m)["headers"] for m in raw}
+    assert announced_chars(by_id[f"[{known}]"]) == 1234
+    assert announced_chars(by_id[f"[{unknown}]"]) is None  # the parent reads the store
 
 
 def test_broker_down_leaves_articles_pending_for_the_relay(engine: Engine) -> None:

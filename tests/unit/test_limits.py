@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.enrich.limits import TimeLimits, time_limit_error
+from services.enrich.limits import TimeLimits, announced_chars, time_limit_error
+from shared.celery_app import ARTICLE_CHARS_HEADER
 from shared.settings import Settings
 from wirefeed.cli import _worker_settings, build_parser
 
@@ -19,6 +20,14 @@ def test_limits_grow_with_the_size_and_assume_the_largest_when_unknown(
     chars: int | None, soft: float, hard: float
 ) -> None:
     assert LIMITS.for_chars(chars) == pytest.approx((soft, hard))
+
+
+@pytest.mark.parametrize(
+    ("header", "chars"), [(5_000, 5_000), (0, 0), ("5000", None), (-1, None), (True, None)]
+)
+def test_only_a_plain_size_in_the_message_is_believed(header: object, chars: int | None) -> None:
+    assert announced_chars({ARTICLE_CHARS_HEADER: header}) == chars
+    assert announced_chars({}) is None
 
 
 def test_the_hard_limit_always_comes_after_the_soft_one() -> None:
