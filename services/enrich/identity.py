@@ -14,12 +14,18 @@ from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from services.enrich.config import PACKAGED_GIVEN_NAMES, PACKAGED_NOT_NAMES, PACKAGED_RULES
+from services.enrich.config import (
+    PACKAGED_CITIES,
+    PACKAGED_GIVEN_NAMES,
+    PACKAGED_MORE_GIVEN_NAMES,
+    PACKAGED_NOT_NAMES,
+    PACKAGED_RULES,
+)
 from shared.aliases import PACKAGED_ALIASES
 from shared.settings import Settings
 
 # Bump when a change to the pipeline's code changes what it produces for the same input.
-PIPELINE_VERSION = "2"  # 2: HTML extraction runs fallbacks only on short pages
+PIPELINE_VERSION = "3"  # 2: HTML fallbacks only on short pages; 3: known cities
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +74,9 @@ def pipeline_identity(settings: Settings) -> PipelineIdentity:
             Path(rules_path).read_bytes(),
             disabled,
             PACKAGED_GIVEN_NAMES.read_bytes(),
+            PACKAGED_MORE_GIVEN_NAMES.read_bytes(),
             PACKAGED_NOT_NAMES.read_bytes(),
+            PACKAGED_CITIES.read_bytes(),
         ),
         aliases_hash=_digest(Path(settings.aliases_path or PACKAGED_ALIASES).read_bytes()),
     )

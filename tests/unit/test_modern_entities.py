@@ -4,7 +4,7 @@ inside spans, surname evidence, places by context, and the data lists behind the
 
 from __future__ import annotations
 
-from services.enrich.config import PACKAGED_MORE_GIVEN_NAMES, load_word_list
+from services.enrich.config import PACKAGED_CITIES, PACKAGED_MORE_GIVEN_NAMES, load_word_list
 from services.enrich.pipeline.document import EntityGroup
 from services.enrich.pipeline.entities import RawMention
 from services.enrich.pipeline.run import resolve_entities
@@ -13,6 +13,7 @@ from shared.aliases import PACKAGED_KNOWN_ENTITIES, AliasTable, Canonical, load_
 
 ALIASES = load_aliases()
 NAMES = frozenset({"Tim", "Mason", "Kristi", "Novak"})
+CITIES = load_word_list(PACKAGED_CITIES)
 
 
 def tagged(text: str, *spans: tuple[str, str]) -> list[RawMention]:
@@ -28,7 +29,11 @@ def resolved(
     text: str, *spans: tuple[str, str], aliases: AliasTable = ALIASES
 ) -> list[EntityGroup]:
     return resolve_entities(
-        tagged(text, *spans), text=TextMap.identity(text), aliases=aliases, given_names=NAMES
+        tagged(text, *spans),
+        text=TextMap.identity(text),
+        aliases=aliases,
+        given_names=NAMES,
+        cities=CITIES,
     )
 
 
@@ -186,3 +191,27 @@ def test_a_place_someone_comes_from_stays_a_place() -> None:
     text = "A teacher from Leeds, said she lost money. Leeds said nothing."
     spans = [("Leeds", "GPE"), ("Leeds", "GPE")]
     assert labels(resolved(text, *spans)) == {("Leeds", "GPE")}
+
+
+def test_a_person_named_like_a_known_city_is_the_city() -> None:
+    text = "Heat warnings in Daejeon and Cheongju on Monday. Gwangju hit 35C; Missoula was cool."
+    spans = [("Daejeon", "PERSON"), ("Cheongju", "PERSON"), ("Gwangju", "PERSON")]
+    spans += [("Missoula", "PERSON")]
+    assert labels(resolved(text, *spans)) == {
+        ("Daejeon", "GPE"),
+        ("Cheongju", "GPE"),
+        ("Gwangju", "GPE"),
+        ("Missoula", "GPE"),
+    }
+
+
+def test_a_city_name_that_acts_or_ends_a_full_name_stays_a_person() -> None:
+    text = "Dedham said he would run. Eva Missoula won. Missoula thanked her fans."
+    spans = [("Dedham", "PERSON"), ("Eva Missoula", "PERSON"), ("Missoula", "PERSON")]
+    assert labels(resolved(text, *spans)) == {("Dedham", "PERSON"), ("Eva Missoula", "PERSON")}
+
+
+def test_the_city_list_leaves_out_names_of_people_and_words() -> None:
+    assert {"Missoula", "Bangalore", "Daejeon", "Dedham"} <= CITIES
+    # First names, surnames and English words that are also cities are not evidence.
+    assert not {"Houston", "Florence", "Lincoln", "Jackson", "Paris", "Mobile"} & CITIES

@@ -3,6 +3,9 @@ guess at one occurrence.
 
 - a surname is evidence for its full name: where "Rudolph" is a PERSON in most of its mentions,
   "Mason Rudolph" tagged ORG is that person too (and then joins it, see canonical.py);
+- a "person" that is a known city ("Missoula", "Daejeon": data/known_cities.txt, no name that is
+  also a first name, surname or word) and never speaks, owns or ends a full name in the article
+  is that city;
 - where a one-word "person" is written as a place ("at al-Tanf", "near al-Tanf") more often than
   as someone who speaks or acts, and no full name in the article ends with it, it is a place;
 - the other way round, a one-word "place" that speaks ("Belichick said") and that the article
@@ -57,10 +60,16 @@ def _looks_like_a_name(words: list[str]) -> bool:
     )
 
 
-def vote_labels(mentions: list[RawMention], text: str, aliases: AliasTable) -> list[RawMention]:
-    """The step: surnames' votes first, then places by context."""
+def vote_labels(
+    mentions: list[RawMention],
+    text: str,
+    aliases: AliasTable,
+    cities: frozenset[str] = frozenset(),
+) -> list[RawMention]:
+    """The step: surnames' votes first, then places by name and by context, then teams."""
     mentions = people_by_speech(people_by_surname(mentions, aliases), text, aliases)
-    return teams_by_context(places_by_context(mentions, text, aliases), text, aliases)
+    mentions = places_by_context(places_by_name(mentions, text, aliases, cities), text, aliases)
+    return teams_by_context(mentions, text, aliases)
 
 
 def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
@@ -111,6 +120,34 @@ def people_by_speech(
     ]
 
 
+def _surnames(mentions: list[RawMention]) -> set[str]:
+    return {
+        alias_key(m.text.split()[-1]) for m in mentions if m.label == "PERSON" and " " in m.text
+    }
+
+
+def places_by_name(
+    mentions: list[RawMention], text: str, aliases: AliasTable, cities: frozenset[str]
+) -> list[RawMention]:
+    """A "person" named like a known city that never acts as one ("Missoula said",
+    "Missoula's") and ends no full name in the article ("Tom Dedham") is that city."""
+    candidates = {alias_key(m.text) for m in mentions if m.label == "PERSON" and m.text in cities}
+    if not candidates:
+        return mentions
+    acts = {
+        alias_key(m.text)
+        for m in mentions
+        if alias_key(m.text) in candidates and _PERSON_AFTER.match(text[m.end : m.end + 20])
+    }
+    places = {key for key in candidates - acts - _surnames(mentions) if aliases.lookup(key) is None}
+    return [
+        RawMention(m.text, "GPE", m.start, m.end)
+        if m.label == "PERSON" and alias_key(m.text) in places
+        else m
+        for m in mentions
+    ]
+
+
 def places_by_context(
     mentions: list[RawMention], text: str, aliases: AliasTable
 ) -> list[RawMention]:
@@ -118,9 +155,7 @@ def places_by_context(
     al-Tanf") at least twice and more often than it has it speak ("al-Tanf said") or own
     something ("al-Tanf's"), that ends no full name in the article and is not a known name,
     is a place in all its mentions."""
-    surnames = {
-        alias_key(m.text.split()[-1]) for m in mentions if m.label == "PERSON" and " " in m.text
-    }
+    surnames = _surnames(mentions)
     called_person = {alias_key(m.text) for m in mentions if m.label == "PERSON"}
     place: Counter[str] = Counter()
     person: Counter[str] = Counter()

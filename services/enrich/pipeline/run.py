@@ -56,6 +56,7 @@ class PipelineConfig:
     language_detector: LanguageDetector | None = None  # None: trust the producer's hint
     given_names: frozenset[str] = frozenset()  # tells a mislabelled full name for a PERSON
     not_names: frozenset[str] = frozenset()  # "AI", "GDP": tagged by the model, never entities
+    cities: frozenset[str] = frozenset()  # "Missoula": a "person" of that name is the city
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +144,14 @@ def resolve_entities(
     aliases: AliasTable,
     given_names: frozenset[str] = frozenset(),
     not_names: frozenset[str] = frozenset(),
+    cities: frozenset[str] = frozenset(),
 ) -> list[EntityGroup]:
     """From the model's mentions to the article's entities, most salient first."""
     mentions = trim_mentions(found, not_names=not_names)
     mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
     mentions = label_known_names(mentions, text.text, aliases)
     mentions = propagate(mentions, text.text)
-    mentions = vote_labels(mentions, text.text, aliases)
+    mentions = vote_labels(mentions, text.text, aliases, cities)
     entities = canonicalise(mentions, text=text, aliases=aliases)
     return rank_by_salience(entities, text.text)
 
@@ -167,6 +169,7 @@ def _finish(
             aliases=config.aliases,
             given_names=config.given_names,
             not_names=config.not_names,
+            cities=config.cities,
         )
     )
     extracted = prepared.extracted
