@@ -60,14 +60,19 @@ class IngestService:
         await self.batcher.stop()
 
     def store_and_queue(self, items: list[ArticleIn]) -> list[Stored]:
-        """Commit the rows, then send the new ones' tasks (persist first, then enqueue)."""
+        """Commit the rows, then send the new ones' tasks (persist first, then enqueue), then
+        mark them queued: one session (one pooled connection checkout) for both writes."""
         with Session(self.engine) as session:
             stored = store_articles(session=session, items=items)
-        # New articles and new revisions; sorted and unique: one task per article.
-        fresh = sorted(
-            {s.id for s in stored if not s.duplicate and s.status == ArticleStatus.pending}
-        )
-        sent = set(enqueue_articles(engine=self.engine, celery=self.celery, article_ids=fresh))
+            # New articles and new revisions; sorted and unique: one task per article.
+            fresh = sorted(
+                {s.id for s in stored if not s.duplicate and s.status == ArticleStatus.pending}
+            )
+            sent = set(
+                enqueue_articles(
+                    engine=self.engine, celery=self.celery, article_ids=fresh, session=session
+                )
+            )
         # Every result naming a sent article says `queued`, duplicates in the same batch too
         # (one batch used to answer `queued` and `pending` for one id).
         return [
