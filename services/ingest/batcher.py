@@ -6,8 +6,10 @@ hands articles posted at the same moment to one `store_and_queue` call instead: 
 when the service is idle (a lone article goes alone), and under load every group takes all
 that arrived while the previous group was being written. A request still gets its answer only
 after its row is committed and its task sent (persist first, then enqueue), so nothing about
-delivery changes. If a group fails, its articles are retried one by one, so one bad article
-cannot fail the others (unless the database itself is unreachable: then all fail at once).
+delivery changes; the pending -> queued hint (`finish`) is written after the answers went out
+(if it is lost, the relay re-sends: a duplicate task, which workers ignore). If a group fails,
+its articles are retried one by one, so one bad article cannot fail the others (unless the
+database itself is unreachable: then all fail at once).
 
 The writers are threads of their own that take articles straight from a thread-safe queue and
 settle a whole group's futures with one call into the event loop. Handing each group to the
@@ -31,6 +33,7 @@ from shared.schemas import ArticleIn
 log = logging.getLogger("wirefeed.ingest.batcher")
 
 StoreAndQueue = Callable[[list[ArticleIn]], list[Stored]]
+Finish = Callable[[list[Stored]], None]
 _Pending = tuple[ArticleIn, "asyncio.Future[Stored]"]
 _Outcome = tuple["asyncio.Future[Stored]", "Stored | BaseException"]
 UNAVAILABLE = (OperationalError, InterfaceError)  # the database, not one article, is the problem
@@ -38,8 +41,16 @@ STOP_SECONDS = 30.0  # how long `stop` waits for a group being written
 
 
 class IngestBatcher:
-    def __init__(self, handle: StoreAndQueue, *, max_batch: int = 200, writers: int = 2) -> None:
+    def __init__(
+        self,
+        handle: StoreAndQueue,
+        *,
+        finish: Finish | None = None,
+        max_batch: int = 200,
+        writers: int = 2,
+    ) -> None:
         self._handle = handle
+        self._finish = finish  # after a group's answers went out: work off their latency
         self._max_batch = max_batch
         self._writers = writers  # groups in flight at once: commit waits overlap
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()  # None: stop
@@ -91,9 +102,19 @@ class IngestBatcher:
                     stopping = True
                     break
                 group.append(pending)
-            _answer(self._write(group))
+            outcomes = self._write(group)
+            _answer(outcomes)
+            if self._finish is not None:
+                self._after(outcomes)
             if stopping:
                 return
+
+    def _after(self, outcomes: list[_Outcome]) -> None:
+        assert self._finish is not None
+        try:
+            self._finish([o for _, o in outcomes if isinstance(o, Stored)])
+        except Exception as exc:  # answered already; what `finish` does must be recoverable
+            log.warning("after-answer step failed", extra={"error": f"{type(exc).__name__}: {exc}"})
 
     def _write(self, group: Sequence[_Pending]) -> list[_Outcome]:
         try:

@@ -35,8 +35,14 @@ def enqueue_articles(
 ) -> list[int]:
     """Send one task per id; mark the sent ones queued. Returns the ids that were sent.
     `session`: mark them on this session (its rows committed), not on a new one."""
-    if not article_ids:
+    if not article_ids or not send_or_leave(celery, article_ids):
         return []
+    mark_queued(engine=engine, article_ids=article_ids, session=session)
+    return list(article_ids)
+
+
+def send_or_leave(celery: Celery, article_ids: Sequence[int]) -> bool:
+    """Send the tasks; False when the broker refused them (they stay pending for the relay)."""
     try:
         send_tasks(celery, article_ids)
     except Exception as exc:  # broker down: leave them pending for the relay
@@ -48,9 +54,8 @@ def enqueue_articles(
                 "error": f"{type(exc).__name__}: {exc}",
             },
         )
-        return []
-    mark_queued(engine=engine, article_ids=article_ids, session=session)
-    return list(article_ids)
+        return False
+    return True
 
 
 def send_tasks(celery: Celery, article_ids: Sequence[int]) -> None:

@@ -31,7 +31,7 @@ from services.ingest.body import (
 )
 from services.ingest.errors import ArticleRejected
 from services.ingest.fetch import FetchError, UrlFetcher, article_from_url
-from services.ingest.queue import enqueue_articles
+from services.ingest.queue import enqueue_articles, mark_queued, send_or_leave
 from services.ingest.revisions import lock_articles, retract
 from services.ingest.store import Stored, store_articles
 from shared.metrics import record_ingest
@@ -51,7 +51,7 @@ class IngestService:
         self.engine = engine
         self.celery = celery
         self.fetcher = fetcher
-        self.batcher = IngestBatcher(self.store_and_queue)
+        self.batcher = IngestBatcher(self._store_and_send, finish=self.mark_sent)
 
     def start(self) -> None:
         self.batcher.start()
@@ -59,26 +59,41 @@ class IngestService:
     async def stop(self) -> None:
         await self.batcher.stop()
 
-    def store_and_queue(self, items: list[ArticleIn]) -> list[Stored]:
+    def store_and_queue(self, items: list[ArticleIn], *, mark: bool = True) -> list[Stored]:
         """Commit the rows, then send the new ones' tasks (persist first, then enqueue), then
-        mark them queued: one session (one pooled connection checkout) for both writes."""
+        mark them queued: one session (one pooled connection checkout) for both writes.
+        `mark=False` leaves the marking to `mark_sent` (the batcher calls it after answering)."""
         with Session(self.engine) as session:
             stored = store_articles(session=session, items=items)
             # New articles and new revisions; sorted and unique: one task per article.
             fresh = sorted(
                 {s.id for s in stored if not s.duplicate and s.status == ArticleStatus.pending}
             )
-            sent = set(
-                enqueue_articles(
+            if mark:
+                sent = enqueue_articles(
                     engine=self.engine, celery=self.celery, article_ids=fresh, session=session
                 )
-            )
+            else:
+                sent = fresh if fresh and send_or_leave(self.celery, fresh) else []
         # Every result naming a sent article says `queued`, duplicates in the same batch too
         # (one batch used to answer `queued` and `pending` for one id).
+        queued = set(sent)
         return [
-            replace(s, status=ArticleStatus.queued) if s.id in sent and s.refused is None else s
+            replace(s, status=ArticleStatus.queued) if s.id in queued and s.refused is None else s
             for s in stored
         ]
+
+    def _store_and_send(self, items: list[ArticleIn]) -> list[Stored]:
+        return self.store_and_queue(items, mark=False)
+
+    def mark_sent(self, stored: list[Stored]) -> None:
+        """Mark queued what a group sent, after its requests were answered: the hint's own
+        transaction is then off their latency. Lost (a crash right here), the relay re-sends."""
+        sent = sorted(
+            {s.id for s in stored if s.status == ArticleStatus.queued and not s.duplicate}
+        )
+        if sent:
+            mark_queued(engine=self.engine, article_ids=sent)
 
     def retract(self, article_id: int, reason: str | None) -> IngestResult:
         """DELETE /v1/articles/{id}: a tombstone and a `retracted` feed event; a second call
