@@ -23,6 +23,44 @@ from bench.ingest_load import UNLIMITED, batch_rate, single_bodies, start_bare
 from bench.loadgen import closed_loop
 
 TICKS = os.sysconf("SC_CLK_TCK")
+# A py-spy sample belongs to the first layer one of whose markers is in a frame, looking from the
+# innermost frame out (so a wrapper, e.g. a middleware, only gets what nothing inside it claims).
+LAYERS = (
+    ("store: insert + commit", ("store_articles", "services/ingest/store.py", "store_and_queue")),
+    ("queue: broker send", ("send_tasks", "EnrichPublisher", "send_or_leave")),
+    ("queue: mark queued", ("mark_queued", "mark_sent")),
+    ("batcher + thread hops", ("services/ingest/batcher.py", "run_in_threadpool", "to_thread",
+                               "WorkerThread", "Condition.notify", "(queue.py:")),
+    ("body read", ("read_body", "_read_capped", "Request.stream", "Upload.of")),
+    ("JSON parse", ("parse_json", "parse_ndjson", "_decode (services", "_depth (services")),
+    ("validation", ("validate_article", "size_problem", "_batch_item", "_one_article")),
+    ("response", ("serialize_response", "_json (services", "model_dump_json", "_result (serv",
+                  "_item_result", "BatchResult.of", "record_ingest")),
+    ("dependencies: auth, rate limit, guards", ("solve_dependencies", "shared/auth.py",
+                                                "query_guard", "HTTPBearer", "get_service")),
+    ("our middleware: metrics, security headers", ("shared/metrics.py", "security_headers")),
+    ("FastAPI/Starlette routing + middleware stack", ("fastapi/", "starlette/")),
+    ("uvicorn + h11", ("uvicorn/", "h11/")),
+    ("event loop", ("asyncio/",)),
+)  # fmt: skip
+
+
+def layers(collapsed: str) -> dict[str, float]:
+    """Share of GIL-holding samples per layer, from py-spy's collapsed stacks."""
+    counts: dict[str, int] = {}
+    total = 0
+    with open(collapsed) as found:
+        for line in found:
+            stack, _, n = line.rstrip().rpartition(" ")
+            total += int(n)
+            name = "other"
+            for frame in reversed(stack.split(";")):
+                hit = next((k for k, marks in LAYERS if any(m in frame for m in marks)), None)
+                if hit is not None:
+                    name = hit
+                    break
+            counts[name] = counts.get(name, 0) + int(n)
+    return {k: v / total for k, v in sorted(counts.items(), key=lambda kv: -kv[1])}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -111,6 +149,12 @@ def main() -> None:
             f"~{batch_us:.0f} us CPU/article\n"
             f"load average: {os.getloadavg()}"
         )
+        if args.py_spy:
+            for phase, cpu in (("single", us), ("batch", batch_us)):
+                unit = "request" if phase == "single" else "article"
+                print(f"{phase}: share of GIL samples, and us of CPU per {unit} at that share")
+                for name, share in layers(f"{args.py_spy}.{phase}").items():
+                    print(f"  {name:48s} {share * 100:5.1f}%  {share * cpu:6.0f} us")
     finally:
         ingest.stop()
         bare.terminate()
