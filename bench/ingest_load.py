@@ -244,3 +244,28 @@ def run(
     figures[2].met = figures[2].measured.median <= 20
     figures[4].met = figures[4].measured.median >= 10000
     return figures
+
+
+def main() -> None:
+    """`python -m bench.ingest_load [--repeats N]`: this section alone, printed as RESULTS.md rows
+    with the load average before and after (make bench runs it through bench.run_all)."""
+    import argparse
+    import os
+
+    from bench.run_all import _cell
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    before = os.getloadavg()
+    figures = run(repeats=args.repeats)
+    after = os.getloadavg()
+    print("| figure | measured | baseline | ratio | target | met |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for figure in figures:
+        print("| " + " | ".join(_cell(figure)) + " |")
+    print(f"load average (1, 5, 15 min): before {before}, after {after}")
+
+
+if __name__ == "__main__":
+    main()

@@ -80,6 +80,10 @@ class IngestBatcher:
             if pending is not None and not pending[1].done():
                 pending[1].set_exception(RuntimeError("ingest service shutting down"))
 
+    def idle(self) -> bool:
+        """No article waits for a writer."""
+        return self._queue.empty()
+
     async def submit(self, item: ArticleIn) -> Stored:
         future: asyncio.Future[Stored] = asyncio.get_running_loop().create_future()
         self._queue.put((item, future))

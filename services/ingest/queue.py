@@ -162,20 +162,36 @@ def mark_queued(
 # in (set_config(..., true) lasts until the commit, which is when the setting is read). Built by
 # SQLAlchemy's ORM for every group, with a SET LOCAL round trip of its own, this hint cost ~10%
 # of a single POST's CPU at 64 connections (py-spy, bench/ANALYSIS.md).
-_MARK_QUEUED_PG = text(
+# SKIP LOCKED: a row another transaction holds (a worker claiming it, a revision) is left as it
+# is rather than waited for; that waiting would sit inside the next group's durable write, and
+# two writers locking in different orders could deadlock. A row left pending is re-sent by the
+# relay, a duplicate task that workers ignore.
+_MARK = (
+    " UPDATE article SET status = :queued, queued_at = :now, updated_at = :now{relaxed}"
+    " WHERE article.id IN (SELECT id FROM article WHERE id = ANY(:ids)"
+    " AND status IN (:pending, :queued) ORDER BY id FOR UPDATE SKIP LOCKED)"
+)
+_MARK_QUEUED_PG = text(_MARK.format(relaxed=""))
+_MARK_QUEUED_PG_RELAXED = text(
     "WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))"
-    " UPDATE article SET status = :queued, queued_at = :now, updated_at = :now FROM relaxed"
-    " WHERE article.id = ANY(:ids) AND article.status IN (:pending, :queued)"
+    + _MARK.format(relaxed=" FROM relaxed")
 )
 
 
 def _mark_queued(session: Session, article_ids: Sequence[int]) -> None:
-    now = utcnow()
     # If this is lost (database crash only) the relay re-sends: a harmless duplicate task.
+    mark_queued_in(session, article_ids, relaxed=True)
+    session.commit()
+
+
+def mark_queued_in(session: Session, article_ids: Sequence[int], *, relaxed: bool) -> None:
+    """The pending -> queued update in the session's transaction, not committed. `relaxed`:
+    that transaction's commit does not wait for the WAL flush (it must hold nothing else)."""
+    now = utcnow()
     # Only pending or queued rows: a fast worker may already have enriched the article.
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(
-            _MARK_QUEUED_PG,
+            _MARK_QUEUED_PG_RELAXED if relaxed else _MARK_QUEUED_PG,
             {
                 "ids": list(article_ids),
                 "now": now,
@@ -183,14 +199,14 @@ def _mark_queued(session: Session, article_ids: Sequence[int]) -> None:
                 "pending": ArticleStatus.pending.value,
             },
         )
-    else:
+        return
+    if relaxed:
         relaxed_commit(session)  # (a no-op but on PostgreSQL; kept for any other database)
-        session.exec(
-            update(Article)
-            .where(col(Article.id).in_(article_ids))
-            .where(col(Article.status).in_([ArticleStatus.pending, ArticleStatus.queued]))
-            .values(status=ArticleStatus.queued, queued_at=now, updated_at=now)
-            # No ORM objects to update in memory: skip looking for them.
-            .execution_options(synchronize_session=False)
-        )
-    session.commit()
+    session.exec(
+        update(Article)
+        .where(col(Article.id).in_(article_ids))
+        .where(col(Article.status).in_([ArticleStatus.pending, ArticleStatus.queued]))
+        .values(status=ArticleStatus.queued, queued_at=now, updated_at=now)
+        # No ORM objects to update in memory: skip looking for them.
+        .execution_options(synchronize_session=False)
+    )
