@@ -117,7 +117,7 @@ _BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def post_article(request: Request) -> Response:
     # The service straight from the app, not a dependency: FastAPI's per-request resolution
-    # of one dependency costs ~50 us of CPU here (py-spy), more than parsing the article.
+    # of one dependency costs ~30-50 us of CPU here (py-spy), more than parsing the article.
     result = await _service(request).submit_article(Upload.of(request))
     return _json(result, status.HTTP_202_ACCEPTED)
 
