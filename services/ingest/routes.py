@@ -18,16 +18,22 @@ from shared.schemas import BatchResult, EntityCorrected, IngestResult, MergeIn, 
 router = APIRouter(prefix="/v1")
 
 
-def get_service(request: Request) -> IngestService:
+def _service(request: Request) -> IngestService:
     service: IngestService = request.app.state.ingest
     return service
+
+
+# Dependencies are `async def`: FastAPI runs a plain `def` one in the thread pool, a thread hop
+# per dependency per request for a dictionary lookup.
+async def get_service(request: Request) -> IngestService:
+    return _service(request)
 
 
 ServiceDep = Annotated[IngestService, Depends(get_service)]
 Correction = TypeVar("Correction", bound=BaseModel)
 
 
-def get_editor(request: Request) -> EntityEditor:
+async def get_editor(request: Request) -> EntityEditor:
     editor: EntityEditor = request.app.state.editor
     return editor
 
@@ -109,8 +115,11 @@ _BATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     responses=_ARTICLE_RESPONSES,
     summary="Submit one article (text or HTML)",
 )
-async def post_article(request: Request, service: ServiceDep) -> IngestResult:
-    return await service.submit_article(Upload.of(request))
+async def post_article(request: Request) -> Response:
+    # The service straight from the app, not a dependency: FastAPI's per-request resolution
+    # of one dependency costs ~30-50 us of CPU here (py-spy), more than parsing the article.
+    result = await _service(request).submit_article(Upload.of(request))
+    return _json(result, status.HTTP_202_ACCEPTED)
 
 
 @router.post(
@@ -121,11 +130,17 @@ async def post_article(request: Request, service: ServiceDep) -> IngestResult:
     responses=_BATCH_RESPONSES,
     summary="Submit many articles as a JSON array or NDJSON; one result per item",
 )
-async def post_batch(request: Request, response: Response, service: ServiceDep) -> BatchResult:
-    result = await service.submit_batch(Upload.of(request))
+async def post_batch(request: Request) -> Response:
+    result = await _service(request).submit_batch(Upload.of(request))
     # 202 when every item was taken, 207 when some were rejected (see each item's `ok`).
-    response.status_code = status.HTTP_207_MULTI_STATUS if result.rejected else 202
-    return result
+    return _json(result, status.HTTP_207_MULTI_STATUS if result.rejected else 202)
+
+
+def _json(result: BaseModel, status_code: int) -> Response:
+    """The result serialised once, by its own model. Returned through `response_model`, FastAPI
+    would validate the model it was just given and serialise it again (bench/ANALYSIS.md,
+    ingest); the model stays declared above for the OpenAPI schema."""
+    return Response(result.model_dump_json(), status_code, media_type="application/json")
 
 
 @router.delete(

@@ -7,6 +7,8 @@ the one place that counts articles accepted, duplicate and rejected.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,7 +33,7 @@ from services.ingest.body import (
 )
 from services.ingest.errors import ArticleRejected
 from services.ingest.fetch import FetchError, UrlFetcher, article_from_url
-from services.ingest.queue import enqueue_articles
+from services.ingest.queue import enqueue_articles, mark_queued, mark_queued_in, send_or_leave
 from services.ingest.revisions import lock_articles, retract
 from services.ingest.store import Stored, store_articles
 from shared.metrics import record_ingest
@@ -51,32 +53,85 @@ class IngestService:
         self.engine = engine
         self.celery = celery
         self.fetcher = fetcher
-        self.batcher = IngestBatcher(self.store_and_queue)
+        self.batcher = IngestBatcher(self._store_and_send, finish=self.mark_sent)
+        # Sent by the batcher but not yet marked queued; written with the next group's rows.
+        self._owed: list[int] = []
+        self._owed_lock = threading.Lock()
 
     def start(self) -> None:
         self.batcher.start()
 
     async def stop(self) -> None:
         await self.batcher.stop()
+        await run_in_threadpool(self._mark_owed)
 
-    def store_and_queue(self, items: list[ArticleIn]) -> list[Stored]:
-        """Commit the rows, then send the new ones' tasks (persist first, then enqueue)."""
+    def store_and_queue(
+        self, items: list[ArticleIn], *, mark: bool = True, owed: Sequence[int] = ()
+    ) -> list[Stored]:
+        """Commit the rows, then send the new ones' tasks (persist first, then enqueue), then
+        mark them queued: one session (one pooled connection checkout) for both writes.
+        `mark=False` leaves the marking to the caller; `owed`: earlier sent ids whose
+        pending -> queued update goes into this transaction."""
         with Session(self.engine) as session:
+            if owed:
+                mark_queued_in(session, owed, relaxed=False)
             stored = store_articles(session=session, items=items)
-        # New articles and new revisions; sorted and unique: one task per article.
-        fresh = sorted(
-            {s.id for s in stored if not s.duplicate and s.status == ArticleStatus.pending}
-        )
-        sizes = {s.id: len(item.body) for item, s in zip(items, stored, strict=True)}
-        sent = set(
-            enqueue_articles(engine=self.engine, celery=self.celery, article_ids=fresh, sizes=sizes)
-        )
+            # New articles and new revisions; sorted and unique: one task per article.
+            fresh = sorted(
+                {s.id for s in stored if not s.duplicate and s.status == ArticleStatus.pending}
+            )
+            sizes = {s.id: len(item.body) for item, s in zip(items, stored, strict=True)}
+            if mark:
+                sent = enqueue_articles(
+                    engine=self.engine,
+                    celery=self.celery,
+                    article_ids=fresh,
+                    session=session,
+                    sizes=sizes,
+                )
+            else:
+                sent = fresh if fresh and send_or_leave(self.celery, fresh, sizes) else []
         # Every result naming a sent article says `queued`, duplicates in the same batch too
         # (one batch used to answer `queued` and `pending` for one id).
+        queued = set(sent)
         return [
-            replace(s, status=ArticleStatus.queued) if s.id in sent and s.refused is None else s
+            replace(s, status=ArticleStatus.queued) if s.id in queued and s.refused is None else s
             for s in stored
         ]
+
+    def _store_and_send(self, items: list[ArticleIn]) -> list[Stored]:
+        """A batcher group: its rows with the marks owed by earlier groups in one transaction
+        (under load a group costs one transaction, not two)."""
+        with self._owed_lock:
+            owed, self._owed = self._owed, []
+        try:
+            return self.store_and_queue(items, mark=False, owed=owed)
+        except BaseException:
+            with self._owed_lock:  # not written: owed again (the relay covers a crash)
+                self._owed += owed
+            raise
+
+    def mark_sent(self, stored: list[Stored]) -> None:
+        """After a group's requests were answered: owe the pending -> queued hint of what it
+        sent to the next group's transaction, or write it now if no request is waiting.
+        Lost (a crash before it is written), the relay re-sends: a duplicate task."""
+        sent = {s.id for s in stored if s.status == ArticleStatus.queued and not s.duplicate}
+        with self._owed_lock:
+            self._owed += sorted(sent)
+        if self.batcher.idle():
+            self._mark_owed()
+
+    def _mark_owed(self) -> None:
+        with self._owed_lock:
+            owed, self._owed = self._owed, []
+        if not owed:
+            return
+        try:
+            mark_queued(engine=self.engine, article_ids=owed)
+        except BaseException:
+            with self._owed_lock:
+                self._owed += owed
+            raise
 
     def retract(self, article_id: int, reason: str | None) -> IngestResult:
         """DELETE /v1/articles/{id}: a tombstone and a `retracted` feed event; a second call

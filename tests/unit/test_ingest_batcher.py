@@ -122,3 +122,24 @@ def test_stop_answers_every_waiting_request() -> None:
             await waiting
 
     asyncio.run(scenario())
+
+
+def test_finish_runs_after_the_answers_and_cannot_fail_them() -> None:
+    """`finish` (the service's pending -> queued hint) gets each group's results once its
+    requests were answered; if it raises, the answers stand and the writer goes on."""
+    finished: list[list[int]] = []
+
+    def finish(stored: list[Stored]) -> None:
+        finished.append([s.id for s in stored])
+        raise OperationalError("UPDATE ...", {}, ConnectionError("connection refused"))
+
+    async def scenario() -> None:
+        batcher = IngestBatcher(Recorder(), finish=finish, writers=1)
+        batcher.start()
+        first = await batcher.submit(article(1))
+        second = await batcher.submit(article(2))
+        await batcher.stop()
+        assert (first.id, second.id) == (1, 2)
+        assert finished == [[1], [2]]
+
+    asyncio.run(scenario())

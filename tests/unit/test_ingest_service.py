@@ -13,13 +13,14 @@ import pytest
 from celery import Celery
 from prometheus_client import REGISTRY
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from services.ingest.body import Upload
 from services.ingest.errors import ArticleRejected
 from services.ingest.fetch import UrlFetcher
 from services.ingest.service import IngestService
-from shared.models import ArticleStatus
-from shared.schemas import IngestResult
+from shared.models import Article, ArticleStatus
+from shared.schemas import ArticleIn, IngestResult
 from shared.settings import Settings
 from tests.unit.conftest import queued_messages
 
@@ -68,6 +69,40 @@ def counted() -> dict[str, float]:
 
 def delta(before: dict[str, float]) -> dict[str, float]:
     return {name: value - before[name] for name, value in counted().items()}
+
+
+def test_posted_articles_end_up_marked_queued(
+    service: IngestService, engine: Engine, broker_settings: Settings
+) -> None:
+    """The pending -> queued hint is written after the answers (with a later group's rows, or
+    on its own when nothing waits); once the service stopped, every sent article says queued."""
+
+    async def many(s: IngestService) -> list[IngestResult]:
+        return await asyncio.gather(
+            *(
+                s.submit_article(upload({"text": f"Story {n}.", "external_id": str(n)}))
+                for n in range(30)
+            )
+        )
+
+    results = running(service, many)
+    assert {r.status for r in results} == {ArticleStatus.queued}
+    with Session(engine) as session:
+        stored = session.exec(select(Article.status)).all()
+    assert stored == [ArticleStatus.queued] * 30
+    assert queued_messages(broker_settings) == 30
+
+
+def test_owed_marks_are_written_with_the_next_groups_rows(
+    service: IngestService, engine: Engine
+) -> None:
+    first = service.store_and_queue([ArticleIn(text="One."), ArticleIn(text="Two.")], mark=False)
+    owed = [s.id for s in first]
+    later = service.store_and_queue([ArticleIn(text="Three.")], mark=False, owed=owed)
+    with Session(engine) as session:
+        status = dict(session.exec(select(Article.id, Article.status)).all())
+    assert [status[i] for i in owed] == [ArticleStatus.queued] * 2
+    assert status[later[0].id] == ArticleStatus.pending  # its own mark is owed in turn
 
 
 def refusal(
