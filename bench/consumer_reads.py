@@ -4,7 +4,7 @@ Each request is driven closed-loop (one connection, one uvicorn process) for a f
 repeat; next to each figure, the bare query: EXPLAIN ANALYZE execution time of the statements
 the API issued for it (read_api.explain). Appends a section to bench/RESULTS.md.
 
-    python -m bench.consumer_reads [--repeats 3] [--seconds 3] [--no-write]
+    python -m bench.consumer_reads [--repeats 3] [--seconds 3] [--no-write] [--url URL]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bench.ingest_load import UNLIMITED, start_bare
 from bench.loadgen import get_loop
 from bench.read_api import Request, explain
 from bench.stats import Summary
+from wirefeed.migrate import upgrade
 
 # A database of its own: the schema must have the search column (migration 0014_fts).
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wirefeed_bench_consumer"
@@ -102,11 +103,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--url", default=URL, help="the bench database (loaded when empty)")
     args = parser.parse_args()
     started = machine.describe()
-    if not _has_search_column(URL) or bulk_load.loaded_count(URL) != ARTICLES:
-        bulk_load.load(URL, ARTICLES)
-    backend = BenchBackend(URL, fresh=False)
+    if not _has_search_column(args.url) or bulk_load.loaded_count(args.url) != ARTICLES:
+        bulk_load.load(args.url, ARTICLES)
+    else:
+        # Loaded by older code: brought to the current schema (a migration's backfill included).
+        upgrade(args.url)
+    backend = BenchBackend(args.url, fresh=False)
     reads = requests(ARTICLES)
     _, summaries = explain(backend, [r for r, _ in reads])
     bare, bare_url = start_bare()
@@ -145,7 +150,7 @@ def main() -> None:
         "",
         f"Command: `python -m bench.consumer_reads --repeats {args.repeats} --seconds "
         f"{args.seconds:g}`; {ARTICLES:,} bulk-loaded PostgreSQL articles "
-        f"({bulk_load.database_size(URL)}); one connection, one uvicorn process. "
+        f"({bulk_load.database_size(args.url)}); one connection, one uvicorn process. "
         f"Machine at start: {machine_line}. Median [min-max] over {args.repeats} repeats; "
         "'bare query' is the EXPLAIN ANALYZE execution time of the statements the API issued "
         "for that request (one run, the first path).",
