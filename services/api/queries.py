@@ -29,6 +29,7 @@ from sqlmodel import Session, col, select
 from services.api.search import Search
 from shared.aliases import AliasTable, alias_key
 from shared.models import (
+    FEED_COLUMNS,
     Article,
     ArticleEntity,
     ArticleRevision,
@@ -307,17 +308,14 @@ def _apply_filters(
     return query
 
 
-# The feed lists each article's entities without their mentions (the bulk of the stored JSON):
-# PostgreSQL empties them before sending the row; elsewhere `entities_without_mentions` does
-# (both answer `mentions: []`). Written out as JSON text by string_agg, the same text jsonb_agg
-# would print, in half the time: the aggregate is never built as jsonb only to be printed.
-_PG_FEED_ENTITIES = literal_column(
-    "(SELECT '[' || coalesce(string_agg("
-    f"(e || jsonb_build_object('{stored_field('mentions')}', '[]'::jsonb))::text, ', ' "
-    "ORDER BY i), '') || ']' "
-    f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
-    "WITH ORDINALITY AS t(e, i))",
-    Text,
+# The feed lists each article's entities without their mentions (the bulk of the stored JSON).
+# PostgreSQL keeps that list as JSON text in `feed_entities`, and the pipeline in
+# `feed_pipeline`, both written by a trigger with the enrichment (migration 0018): cutting the
+# mentions out per read was most of a page's database time. Elsewhere `entities_without_mentions`
+# does it (both answer `mentions: []`).
+_PG_FEED_COLUMNS = (
+    literal_column(f"article.{FEED_COLUMNS[0]}", Text).label("feed_entities"),
+    literal_column(f"article.{FEED_COLUMNS[1]}", JSONB).label("feed_pipeline"),
 )
 
 
@@ -378,10 +376,7 @@ def feed_page(
     postgres = session.get_bind().dialect.name == "postgresql"
     extra: tuple[Any, Any]
     if postgres:
-        extra = (
-            _PG_FEED_ENTITIES.label("feed_entities"),
-            literal_column("article.enrichment -> 'pipeline'", JSONB).label("feed_pipeline"),
-        )
+        extra = _PG_FEED_COLUMNS
     else:
         extra = (col(Article.enrichment).label("feed_entities"), literal_column("NULL"))
     query: Any = (
