@@ -8,7 +8,7 @@ import itertools
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 
 app = FastAPI()
 _ids = itertools.count(1)
@@ -23,6 +23,13 @@ async def post_article(request: Request) -> dict[str, Any]:
 @app.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@app.get("/bytes/{size}")
+def sized(size: int) -> Response:
+    """A JSON body of `size` bytes from a sync handler (a thread-pool hop, as the read API's
+    handlers have): the floor for moving a page that big through uvicorn and the client."""
+    return Response(b'"' + b"x" * max(0, size - 2) + b'"', media_type="application/json")
 
 
 if __name__ == "__main__":

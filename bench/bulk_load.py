@@ -113,6 +113,15 @@ def load(url: str, articles: int) -> None:
             "vector = setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
             "setweight(to_tsvector('english', coalesce(body, '')), 'B')"
         )
+        # Likewise the feed's columns (migration 0018), by the function its trigger calls.
+        cur.execute(
+            "ALTER TABLE bulk_template ADD COLUMN feed_entities text, "
+            "ADD COLUMN feed_pipeline jsonb"
+        )
+        cur.execute(
+            "UPDATE bulk_template SET feed_entities = article_feed_entities(enrichment), "
+            "feed_pipeline = enrichment -> 'pipeline'"
+        )
         # Each article is its template's stored values: PostgreSQL copies the already parsed and
         # compressed text and JSON (parsing 10 GB of JSON would be most of the load's time).
         for low in range(1, articles + 1, CHUNK):
@@ -203,7 +212,8 @@ _SERIES = (
 _INSERT_ARTICLES = (
     "INSERT INTO article (id, dedupe_key, source, external_id, title, language, published_at, "
     "content_type, raw, status, attempts, error, created_at, updated_at, queued_at, enriched_at, "
-    "feed_seq, clean_text, detected_language, enrichment, search_vector) "
+    "feed_seq, clean_text, detected_language, enrichment, search_vector, feed_entities, "
+    "feed_pipeline) "
     "SELECT i, 'bulk:' || i, 'source' || (i %% 20) || '.example', 'bulk-' || i, tp.title, 'en', "
     "at, 'text', tp.body, st, CASE st WHEN 'enriched' THEN 1 WHEN 'failed' THEN 5 ELSE 0 END, "
     "CASE WHEN st = 'failed' THEN %(error)s END, at, at, CASE WHEN st <> 'pending' THEN at END, "
@@ -211,7 +221,9 @@ _INSERT_ARTICLES = (
     "CASE WHEN st = 'enriched' THEN tp.body END, CASE WHEN st = 'enriched' THEN 'en' END, "
     "CASE WHEN st = 'enriched' THEN tp.enrichment END, "
     # Triggers are off during the load: the search vector is the template's, computed once.
-    "CASE WHEN st = 'enriched' THEN tp.vector ELSE tp.title_vector END "
+    "CASE WHEN st = 'enriched' THEN tp.vector ELSE tp.title_vector END, "
+    "CASE WHEN st = 'enriched' THEN tp.feed_entities END, "
+    "CASE WHEN st = 'enriched' THEN tp.feed_pipeline END "
     f"FROM ({_SERIES}) g JOIN bulk_template tp ON tp.t = g.i %% %(templates)s ORDER BY i"
 )
 _INSERT_LINKS = (

@@ -133,44 +133,70 @@ _SCAN = re.compile(
 )
 
 
-def explain(backend: BenchBackend, reads: list[Request]) -> tuple[list[str], dict[str, str]]:
-    """EXPLAIN ANALYZE of the statements the API issues for each request: the full plans, and
-    per request a one-line summary (scans used, total execution time)."""
+Statements = list[tuple[str, Any]]
+
+
+def issued(backend: BenchBackend, reads: list[Request]) -> dict[str, Statements]:
+    """The statements (SQL, parameters) the API issues for each request's first path, captured
+    from an in-process app over the same database."""
     from services.api.app import create_api_app
 
-    plans: list[str] = []
-    summaries: dict[str, str] = {}
+    found: dict[str, Statements] = {}
     with TestClient(create_api_app(backend.settings)) as client:
         for read in reads:
             with _captured() as statements:
                 response = client.get(read.path(0))
             if response.status_code != 200:
                 raise RuntimeError(f"{read.name}: {response.status_code} {response.text}")
-            total, scans, queries = 0.0, [], 0
-            # One transaction, as the request had: a planner setting it made (SET LOCAL) holds
-            # for the statements after it, so it is replayed, not explained.
-            with backend.engine.connect() as connection:
-                for statement, parameters in statements:
-                    if statement.lstrip().upper().startswith("SET"):
-                        connection.exec_driver_sql(statement, parameters)
-                        continue
-                    queries += 1
-                    plan = [
-                        row[0]
-                        for row in connection.exec_driver_sql(
-                            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters
-                        ).all()
-                    ]
-                    plans.append(f"-- {read.name}: {read.path(0)}\n" + "\n".join(plan))
-                    total += sum(
-                        float(line.split(":")[1].split()[0])
-                        for line in plan
-                        if line.startswith("Execution Time")
-                    )
-                    scans += [m.group(1) for line in plan if (m := _SCAN.search(line))]
-            summaries[read.name] = f"{queries} statement(s), {total:.2f} ms; " + "; ".join(
-                dict.fromkeys(scans)
-            )
+            found[read.name] = statements
+    return found
+
+
+def replay(connection: Any, statements: Statements) -> None:
+    """The statements once, in one transaction as the request had them (SET LOCAL included),
+    every row fetched."""
+    for statement, parameters in statements:
+        result = connection.exec_driver_sql(statement, parameters)
+        if result.returns_rows:
+            result.fetchall()
+    connection.rollback()
+
+
+def explain(
+    backend: BenchBackend, reads: list[Request], captured: dict[str, Statements] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """EXPLAIN ANALYZE of the statements the API issues for each request (`captured`, else
+    captured here): the full plans, and per request a one-line summary (scans used, total
+    execution time)."""
+    captured = captured if captured is not None else issued(backend, reads)
+    plans: list[str] = []
+    summaries: dict[str, str] = {}
+    for read in reads:
+        total, scans, queries = 0.0, [], 0
+        # One transaction, as the request had: a planner setting it made (SET LOCAL) holds
+        # for the statements after it, so it is replayed, not explained.
+        with backend.engine.connect() as connection:
+            for statement, parameters in captured[read.name]:
+                if statement.lstrip().upper().startswith("SET"):
+                    connection.exec_driver_sql(statement, parameters)
+                    continue
+                queries += 1
+                plan = [
+                    row[0]
+                    for row in connection.exec_driver_sql(
+                        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters
+                    ).all()
+                ]
+                plans.append(f"-- {read.name}: {read.path(0)}\n" + "\n".join(plan))
+                total += sum(
+                    float(line.split(":")[1].split()[0])
+                    for line in plan
+                    if line.startswith("Execution Time")
+                )
+                scans += [m.group(1) for line in plan if (m := _SCAN.search(line))]
+        summaries[read.name] = f"{queries} statement(s), {total:.2f} ms; " + "; ".join(
+            dict.fromkeys(scans)
+        )
     return plans, summaries
 
 

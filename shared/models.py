@@ -338,9 +338,12 @@ class WebhookDelivery(SQLModel, table=True):
 SEARCH_COLUMN = "search_vector"
 SEARCH_INDEX = "ix_article_search"
 SEARCH_TABLE = "article_fts"
+# Likewise PostgreSQL only (migration 0018): each article's feed entity list and pipeline,
+# written by a trigger whenever `enrichment` is (services/api/queries.feed_page reads them).
+FEED_COLUMNS = ("feed_entities", "feed_pipeline")
 
 
-def is_search_object(name: str | None) -> bool:
+def is_dialect_object(name: str | None) -> bool:
     return name is not None and (
-        name in (SEARCH_COLUMN, SEARCH_INDEX) or name.startswith(SEARCH_TABLE)
+        name in (SEARCH_COLUMN, SEARCH_INDEX, *FEED_COLUMNS) or name.startswith(SEARCH_TABLE)
     )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     text,
     union,
 )
+from sqlalchemy import cast as sa_cast
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import QueryableAttribute, defer
@@ -29,6 +30,7 @@ from sqlmodel import Session, col, select
 from services.api.search import Search
 from shared.aliases import AliasTable, alias_key
 from shared.models import (
+    FEED_COLUMNS,
     Article,
     ArticleEntity,
     ArticleRevision,
@@ -63,9 +65,10 @@ class ArticleFilter:
 
 @dataclass(frozen=True, slots=True)
 class ArticleHit:
-    """One row of a list page; `rank` and `snippet` only for a search."""
+    """One row of a list page: `article` is a row of SUMMARY_COLUMNS (what a listing shows);
+    `rank` and `snippet` only for a search."""
 
-    article: Article
+    article: Any
     rank: float | None = None
     snippet: str | None = None
 
@@ -137,15 +140,18 @@ FIRST_WINDOW, DENSITY_MARGIN = 4, 1.25
 
 def _newest_hit_ids(
     session: Session, search: Search, *, filters: ArticleFilter, aliases: AliasTable
-) -> list[int]:
-    """The ids of the newest RANK_CANDIDATES hits, newest first. Collecting and sorting every
-    hit of a common word (a third of the store) cost more than ranking, and a phrase's hits
-    are each re-checked against their (TOASTed) vector; so the hits are gathered window by
-    window of ids, newest first, each window sized from the hit density of those before, until
-    there are enough or the table is covered."""
+) -> str | None:
+    """The ids of the newest RANK_CANDIDATES hits, as a PostgreSQL array literal ('{3,2,1}'),
+    None when there is none. Collecting and sorting every hit of a common word (a third of the
+    store) cost more than ranking, and a phrase's hits are each re-checked against their
+    (TOASTed) vector; so the hits are gathered window by window of ids, newest first, each
+    window sized from the hit density of those before, until there are enough or the table is
+    covered. Each window answers its count and its ids as one text value, which goes back into
+    the ranking statement as it is: 2,000 ids fetched as rows and sent back as a bound list cost
+    more Python time than the database spent finding them."""
     base: Any = _apply_filters(session, select(col(Article.id)), filters=filters, aliases=aliases)
     if base is None:
-        return []
+        return None
     base = search.apply(base).order_by(_unindexed_id().desc())
     top = session.execute(sa_select(func.max(col(Article.id)))).scalar_one_or_none() or 0
     # A window must be found as two bitmaps ANDed (id range, GIN match), so that only its hits'
@@ -153,22 +159,27 @@ def _newest_hit_ids(
     # tests every row's vector. For these statements only (SET LOCAL, reset below).
     connection = session.connection()
     connection.execute(text("SET LOCAL enable_indexscan = off"))
-    ids: list[int] = []
+    found, listed = 0, []
     ceiling, floor = top, top - RANK_CANDIDATES * FIRST_WINDOW
     while True:
         window = base.where(col(Article.id) <= ceiling)
         if floor > 0:
             window = window.where(col(Article.id) > floor)
-        # On the connection: the session would pass each of 2,000 ids through ORM loading.
-        ids += connection.execute(window.limit(RANK_CANDIDATES - len(ids))).scalars()
-        if len(ids) >= RANK_CANDIDATES or floor <= 0:
+        hits = window.limit(RANK_CANDIDATES - found).subquery()
+        count, ids = connection.execute(
+            sa_select(func.count(), func.string_agg(sa_cast(hits.c.id, Text), ","))
+        ).one()
+        found += count
+        if ids:
+            listed.append(ids)
+        if found >= RANK_CANDIDATES or floor <= 0:
             break
         seen = top - floor
-        wanted = RANK_CANDIDATES - len(ids)
-        step = seen * 4 if not ids else int(seen * wanted / len(ids) * DENSITY_MARGIN) + 1
+        wanted = RANK_CANDIDATES - found
+        step = seen * 4 if not found else int(seen * wanted / found * DENSITY_MARGIN) + 1
         ceiling, floor = floor, floor - step
     connection.execute(text("SET LOCAL enable_indexscan TO DEFAULT"))
-    return [int(i) for i in ids]
+    return "{" + ",".join(listed) + "}" if listed else None
 
 
 def list_articles(
@@ -183,12 +194,14 @@ def list_articles(
 ) -> list[ArticleHit]:
     """Articles matching every filter, newest first, or best hit first (`by_relevance`, with
     `filters.q`). `after` is the last row's key: (id,) newest first, (rank, id) by relevance.
-    A search's snippets are made for the first `snippets_for` rows (all when None)."""
+    A search's snippets are made for the first `snippets_for` rows (all when None). Rows of
+    SUMMARY_COLUMNS, not ORM objects: a page needs nothing else, and building fifty instances
+    of every column was a share of a search's Python time."""
     search = Search(session, filters.q) if filters.q else None
     if search is not None and search.matches_nothing:
         return []
-    rank = search.rank().label("rank") if search is not None else literal_column("NULL")
-    query: Any = select(Article, rank).options(*_SUMMARY_ONLY)
+    rank = (search.rank() if search is not None else literal_column("NULL")).label("rank")
+    query: Any = sa_select(*SUMMARY_COLUMNS, rank)
     query = _apply_filters(session, query, filters=filters, aliases=aliases)
     if query is None:
         return []
@@ -199,13 +212,10 @@ def list_articles(
         # third of the store, so relevance is computed among the newest RANK_CANDIDATES hits:
         # their ids come first, then only those rows are fetched (by key) and ranked.
         ids = _newest_hit_ids(session, search, filters=filters, aliases=aliases)
-        if not ids:
+        if ids is None:
             return []
-        query = (
-            select(Article, rank)
-            .options(*_SUMMARY_ONLY)
-            .where(col(Article.id) == any_(bindparam("candidate_ids", ids, ARRAY(Integer))))
-        )
+        candidates = sa_cast(bindparam("candidate_ids", ids, Text), ARRAY(Integer))
+        query = sa_select(*SUMMARY_COLUMNS, rank).where(col(Article.id) == any_(candidates))
     if by_relevance and search is not None:
         rank_expr = search.rank()
         if after is not None:
@@ -223,10 +233,10 @@ def list_articles(
     # Excerpts only for the rows shown (a caller asks for one more row to know there is a next
     # page); each is a ts_headline over the clean text.
     shown = rows[:snippets_for] if snippets_for is not None else rows
-    snippets = search.snippets(session, [a.id for a, _ in shown if a.id]) if search else {}
+    snippets = search.snippets(session, [row.id for row in shown]) if search else {}
     return [
-        ArticleHit(article, float(r) if r is not None else None, snippets.get(article.id or 0))
-        for article, r in rows
+        ArticleHit(row, float(row.rank) if row.rank is not None else None, snippets.get(row.id))
+        for row in rows
     ]
 
 
@@ -307,17 +317,14 @@ def _apply_filters(
     return query
 
 
-# The feed lists each article's entities without their mentions (the bulk of the stored JSON):
-# PostgreSQL empties them before sending the row; elsewhere `entities_without_mentions` does
-# (both answer `mentions: []`). Written out as JSON text by string_agg, the same text jsonb_agg
-# would print, in half the time: the aggregate is never built as jsonb only to be printed.
-_PG_FEED_ENTITIES = literal_column(
-    "(SELECT '[' || coalesce(string_agg("
-    f"(e || jsonb_build_object('{stored_field('mentions')}', '[]'::jsonb))::text, ', ' "
-    "ORDER BY i), '') || ']' "
-    f"FROM jsonb_array_elements(article.enrichment -> '{stored_field('entities')}') "
-    "WITH ORDINALITY AS t(e, i))",
-    Text,
+# The feed lists each article's entities without their mentions (the bulk of the stored JSON).
+# PostgreSQL keeps that list as JSON text in `feed_entities`, and the pipeline in
+# `feed_pipeline`, both written by a trigger with the enrichment (migration 0018): cutting the
+# mentions out per read was most of a page's database time. Elsewhere `entities_without_mentions`
+# does it (both answer `mentions: []`).
+_PG_FEED_COLUMNS = (
+    literal_column(f"article.{FEED_COLUMNS[0]}", Text).label("feed_entities"),
+    literal_column(f"article.{FEED_COLUMNS[1]}", JSONB).label("feed_pipeline"),
 )
 
 
@@ -378,10 +385,7 @@ def feed_page(
     postgres = session.get_bind().dialect.name == "postgresql"
     extra: tuple[Any, Any]
     if postgres:
-        extra = (
-            _PG_FEED_ENTITIES.label("feed_entities"),
-            literal_column("article.enrichment -> 'pipeline'", JSONB).label("feed_pipeline"),
-        )
+        extra = _PG_FEED_COLUMNS
     else:
         extra = (col(Article.enrichment).label("feed_entities"), literal_column("NULL"))
     query: Any = (

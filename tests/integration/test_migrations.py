@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 
 import shared.models  # noqa: F401
 from shared.db import make_engine
-from shared.models import SEARCH_COLUMN, SEARCH_INDEX, SEARCH_TABLE, is_search_object
+from shared.models import SEARCH_COLUMN, SEARCH_INDEX, SEARCH_TABLE, is_dialect_object
 from tests.support.services import Backend
 from wirefeed.migrate import alembic_config, upgrade
 
@@ -27,7 +27,7 @@ def test_migrated_schema_matches_models(backend: Backend) -> None:
                 opts={
                     "compare_type": True,
                     # Dialect-specific search objects: checked by the test below instead.
-                    "include_name": lambda name, _type, _parent: not is_search_object(name),
+                    "include_name": lambda name, _type, _parent: not is_dialect_object(name),
                 },
             )
             assert compare_metadata(context, SQLModel.metadata) == []

@@ -122,8 +122,15 @@ def test_rule_change_reenriches_stale_records(stack: Stack, log_dir: Path) -> No
     assert after[ids[0]]["removals"] == [] and "Read also" in after[ids[0]]["clean_text"]
     assert _search(stack, "markets rally") == [ids[0]]  # search follows the re-enriched text
     assert after[ids[1]]["entities"] == before[ids[1]]["entities"]  # unchanged: no event
-    events = [(i["event"], i["article"]["id"], i["revision"]) for i in _feed(stack)]
+    items = _feed(stack)
+    events = [(i["event"], i["article"]["id"], i["revision"]) for i in items]
     assert events == [("created", ids[0], 1), ("created", ids[1], 1), ("updated", ids[0], 1)]
+    # Each event shows the article as it stands now, the unchanged one included (only its
+    # pipeline was rewritten): on PostgreSQL the feed's columns followed the enrichment.
+    for item in items:
+        now = after[item["article"]["id"]]
+        assert item["article"]["pipeline"] == target
+        assert item["entities"] == [{**e, "mentions": []} for e in now["entities"]]
     assert "article re-enriched" in worker.log()
 
 

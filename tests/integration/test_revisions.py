@@ -71,6 +71,11 @@ def test_correction_is_a_new_revision(stack: Stack) -> None:
     assert missing.status_code == 404 and "revisions 1 to 2" in missing.text
 
     assert _events(stack) == [("created", first["id"], 1), ("updated", first["id"], 2)]
+    # Every event shows the article as it stands now (on PostgreSQL from the columns a trigger
+    # rewrites with the enrichment): the latest revision's entities, without their mentions.
+    for item in _feed(stack):
+        assert item["entities"] == [{**e, "mentions": []} for e in record["entities"]]
+        assert item["article"]["pipeline"] == record["pipeline"]
     # The entity index follows the latest revision: Peru finds it, counts stay exact.
     found = stack.api.get("/v1/articles", params={"entity": "Peru"}).json()["items"]
     assert [a["id"] for a in found] == [first["id"]]
