@@ -86,6 +86,7 @@ class Extracted:
     description: str | None = None
     extraction: str | None = None  # which extraction pass was kept (HTML only)
     candidate_chars: dict[str, int] = field(default_factory=dict)  # per pass, for audit
+    standfirst_added: bool = False  # the page's shown description was put before the text
 
 
 @dataclass(slots=True)

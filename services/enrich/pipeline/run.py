@@ -190,6 +190,8 @@ def _finish(
             "kept": extracted.extraction,
             "chars": extracted.candidate_chars,
         }
+        if extracted.standfirst_added:
+            metadata["extraction"]["standfirst_added"] = True
     if prepared.language.guess is not None:
         metadata["language_guess"] = {
             "language": prepared.language.guess,
