@@ -133,8 +133,10 @@ def test_redelivery_while_first_delivery_runs(pg_redis: Backend, log_dir: Path) 
     message while the first still works on it. One result; the duplicate is in the logs."""
     started = time.monotonic()
     # The first delivery must still be running when the second worker has started (loaded the
-    # model and restored the message): a long task keeps that true on a busy machine too.
-    env = {"WIREFEED_VISIBILITY_TIMEOUT": "1", "WIREFEED_TESTING_TASK_DELAY": "20"}
+    # model and restored the message: kombu restores unacknowledged messages as a consumer
+    # starts): a long task keeps that true on a busy machine too (20 s was not, once, with
+    # three test processes on two cores).
+    env = {"WIREFEED_VISIBILITY_TIMEOUT": "1", "WIREFEED_TESTING_TASK_DELAY": "45"}
     ingest = Ingest(pg_redis, log_dir)
     first = start_worker(pg_redis, log_dir, concurrency=1, **env)
     second: Proc | None = None
@@ -143,13 +145,13 @@ def test_redelivery_while_first_delivery_runs(pg_redis: Backend, log_dir: Path) 
         _wait_started(first, more_than=0)
         time.sleep(1.5)  # past the visibility timeout: a starting worker restores the message
         second = start_worker(pg_redis, log_dir, concurrency=1, **env)
-        _wait_started(second, more_than=0, timeout=40)
+        _wait_started(second, more_than=0, timeout=60)
         engine = store_engine(pg_redis)
         accepted = ingest.log.accepted_ids()
         wait_all_final(engine, accepted, timeout=60)
         wait_until(
             lambda: count_in_logs([first, second], "duplicate delivery") >= 1,
-            20,
+            60,  # the second delivery ends its own long task up to a worker start later
             "the second delivery to be logged as a duplicate",
         )
         result = audit(engine, accepted)
