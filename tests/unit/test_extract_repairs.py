@@ -9,19 +9,8 @@ import trafilatura
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
 from services.enrich.pipeline.extract import _DATE_PARAMS, extract_html, read_metadata
 from services.enrich.pipeline.standfirst import missing_deck
+from tests.unit.test_extract_and_quality import LEDE, SECOND, THIRD
 
-LEDE = (
-    "Heavy rain fell on Lisbon on Monday as Storm Irene moved north from Morocco, the "
-    "Portuguese weather agency said, and rivers in the Tagus valley rose above their banks."
-)
-SECOND = (
-    "Prime Minister Luis Montenegro told reporters in Lisbon that emergency teams were ready "
-    "across the country and that schools in Porto would stay closed until Wednesday."
-)
-THIRD = (
-    "Forecasters said the storm would weaken as it crossed into Spain on Tuesday night, but "
-    "warned that more rain was expected along the coast through the weekend."
-)
 DECK = "Schools close and rivers rise as the first storm of the winter crosses Portugal."
 
 
