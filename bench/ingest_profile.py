@@ -16,11 +16,12 @@ import argparse
 import os
 import subprocess
 import uuid
+from collections.abc import Callable
 
 from bench.backend import BenchBackend
 from bench.corpus import build_corpus
 from bench.ingest_load import UNLIMITED, batch_rate, single_bodies, start_bare
-from bench.loadgen import closed_loop
+from bench.loadgen import LoadResult, closed_loop
 
 TICKS = os.sysconf("SC_CLK_TCK")
 # A py-spy sample belongs to the first layer one of whose markers is in a frame, looking from the
@@ -70,10 +71,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def per_request(pid: int, drive: object) -> tuple[float, int, float]:
-    """(CPU us per request, requests, requests/s) of `drive()` -> LoadResult."""
+def per_request(pid: int, drive: Callable[[], LoadResult]) -> tuple[float, int, float]:
+    """(CPU us per request, requests, requests/s) of `drive()`."""
     before = cpu_seconds(pid)
-    result = drive()  # type: ignore[operator]
+    result = drive()
     used = cpu_seconds(pid) - before
     if result.errors:
         raise RuntimeError(f"{result.errors} requests failed")
@@ -112,25 +113,19 @@ def main() -> None:
         # Warm both (route build, pools, first compilation) before anything is counted.
         for url in (bare_url, ingest_url):
             closed_loop(url + "/v1/articles", single_bodies(corpus, "w" + salt), seconds=1.0)
-        bare_us, _, bare_rate = per_request(
-            bare.pid,
-            lambda: closed_loop(
-                bare_url + "/v1/articles",
+
+        def single_posts(url: str) -> Callable[[], LoadResult]:
+            """The measured loop: the same bodies, connections and duration for both servers."""
+            return lambda: closed_loop(
+                url + "/v1/articles",
                 single_bodies(corpus, salt),
                 connections=args.connections,
                 seconds=args.seconds,
-            ),
-        )
+            )
+
+        bare_us, _, bare_rate = per_request(bare.pid, single_posts(bare_url))
         spy = _spy(args, ingest.pid, "single", args.seconds)
-        us, count, rate = per_request(
-            ingest.pid,
-            lambda: closed_loop(
-                ingest_url + "/v1/articles",
-                single_bodies(corpus, salt),
-                connections=args.connections,
-                seconds=args.seconds,
-            ),
-        )
+        us, count, rate = per_request(ingest.pid, single_posts(ingest_url))
         if spy is not None:
             spy.wait(30)
         spy = _spy(args, ingest.pid, "batch", 4.0)
