@@ -8,7 +8,8 @@ the one place that counts articles accepted, duplicate and rejected.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -99,17 +100,24 @@ class IngestService:
             for s in stored
         ]
 
-    def _store_and_send(self, items: list[ArticleIn]) -> list[Stored]:
-        """A batcher group: its rows with the marks owed by earlier groups in one transaction
-        (under load a group costs one transaction, not two)."""
+    @contextmanager
+    def _taking_owed(self) -> Iterator[list[int]]:
+        """The owed ids, taken for writing; owed again if the write fails (the relay covers a
+        crash)."""
         with self._owed_lock:
             owed, self._owed = self._owed, []
         try:
-            return self.store_and_queue(items, mark=False, owed=owed)
+            yield owed
         except BaseException:
-            with self._owed_lock:  # not written: owed again (the relay covers a crash)
+            with self._owed_lock:
                 self._owed += owed
             raise
+
+    def _store_and_send(self, items: list[ArticleIn]) -> list[Stored]:
+        """A batcher group: its rows with the marks owed by earlier groups in one transaction
+        (under load a group costs one transaction, not two)."""
+        with self._taking_owed() as owed:
+            return self.store_and_queue(items, mark=False, owed=owed)
 
     def mark_sent(self, stored: list[Stored]) -> None:
         """After a group's requests were answered: owe the pending -> queued hint of what it
@@ -122,16 +130,9 @@ class IngestService:
             self._mark_owed()
 
     def _mark_owed(self) -> None:
-        with self._owed_lock:
-            owed, self._owed = self._owed, []
-        if not owed:
-            return
-        try:
-            mark_queued(engine=self.engine, article_ids=owed)
-        except BaseException:
-            with self._owed_lock:
-                self._owed += owed
-            raise
+        with self._taking_owed() as owed:
+            if owed:
+                mark_queued(engine=self.engine, article_ids=owed)
 
     def retract(self, article_id: int, reason: str | None) -> IngestResult:
         """DELETE /v1/articles/{id}: a tombstone and a `retracted` feed event; a second call
