@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from celery import Celery
 
+from shared.broker_transport import REDIS_TRANSPORT
 from shared.settings import Settings
 
 ENRICH_TASK = "enrich.article"
@@ -19,6 +22,9 @@ def make_celery(settings: Settings, *, producer: bool = False) -> Celery:
     attempt, because a hung broker (port open, nothing answering) must cost a producer seconds,
     not the 30 s its client waits; the row stays pending and the relay sends it later."""
     app = Celery("wirefeed", broker=settings.broker_url)
+    if urlsplit(settings.broker_url).scheme == "redis":
+        # A worker that loses the broker must reconnect, not exit: see shared/broker_transport.
+        app.conf.broker_transport = REDIS_TRANSPORT
     socket_timeout = settings.publish_timeout if producer else 10.0
     app.conf.update(
         # At-least-once: ack after the task ran; a worker killed mid-task gets it redelivered.

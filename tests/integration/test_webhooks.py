@@ -137,8 +137,16 @@ def test_deliveries_are_signed_in_feed_order_and_retried(hooked: Stack, receiver
         (False, 2),
         (True, 3),
     ]
-    state = hooked.api.get(f"/v1/webhooks/{sub['id']}").json()
-    assert state["last_position"] == seqs[-1] and state["failures"] == 0
+    # The deliverer records its position after the receiver has answered: wait for that write.
+    wait_until(
+        lambda: _state(hooked, sub)["last_position"] == seqs[-1], 30, "the position to advance"
+    )
+    assert _state(hooked, sub)["failures"] == 0
+
+
+def _state(stack: Stack, sub: dict[str, Any]) -> dict[str, Any]:
+    state: dict[str, Any] = stack.api.get(f"/v1/webhooks/{sub['id']}").json()
+    return state
 
 
 def test_filters_limit_what_is_delivered(hooked: Stack, receiver: Receiver) -> None:
@@ -182,10 +190,10 @@ def test_a_subscription_failing_long_enough_is_disabled(hooked: Stack, receiver:
     _post(hooked, 20)
 
     def disabled() -> bool:
-        return not hooked.api.get(f"/v1/webhooks/{sub['id']}").json()["active"]
+        return not _state(hooked, sub)["active"]
 
     wait_until(disabled, 30, "the subscription to be disabled")
-    state = hooked.api.get(f"/v1/webhooks/{sub['id']}").json()
+    state = _state(hooked, sub)
     assert "failed" in state["disabled_reason"] and state["failures"] >= 2
     attempts = [r for r in receiver.received if r.path == path]
     # Backed off (1 s, 2 s, ...): a handful of attempts in the 3 s allowed, not one per pump.
