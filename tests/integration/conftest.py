@@ -1,27 +1,22 @@
 """Integration fixtures: each test runs against both the embedded default (SQLite + Valkey) and
-the production components (PostgreSQL + Redis), with a real worker process."""
+the production components (PostgreSQL + Redis), with a real worker process. The backends, their
+workers and API servers are made once per test process (tests/support/kept.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from tests.support.api_server import ApiServer
-from tests.support.processes import Proc, start_service, start_worker
-from tests.support.services import Backend, free_port, migrated_backend
+from tests.support.kept import KeptForSession
+from tests.support.processes import Proc
+from tests.support.services import Backend
 from tests.support.stack import Stack, reset_store, running_stack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="session", params=["embedded", "production"])
-def backend(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Backend]:
-    with migrated_backend(request.param, tmp_path_factory.mktemp(request.param)) as chosen:
-        yield chosen
 
 
 @pytest.fixture(scope="session")
@@ -30,10 +25,19 @@ def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def worker(backend: Backend, log_dir: Path) -> Iterator[Proc]:
-    proc = start_worker(backend, log_dir, concurrency=1)
-    yield proc
-    proc.stop()
+def kept(tmp_path_factory: pytest.TempPathFactory, log_dir: Path) -> Iterator[KeptForSession]:
+    with ExitStack() as exits:
+        yield KeptForSession(exits, tmp_path_factory, log_dir)
+
+
+@pytest.fixture(scope="module", params=["embedded", "production"])
+def backend(request: pytest.FixtureRequest, kept: KeptForSession) -> Backend:
+    return kept.backend(request.param)
+
+
+@pytest.fixture(scope="module")
+def worker(backend: Backend, kept: KeptForSession) -> Proc:
+    return kept.worker(backend)
 
 
 @pytest.fixture
@@ -45,9 +49,6 @@ def stack(backend: Backend, worker: Proc, monkeypatch: pytest.MonkeyPatch) -> It
         yield running
 
 
-@pytest.fixture(scope="session")
-def api_server(backend: Backend, log_dir: Path) -> Iterator[ApiServer]:
-    port = free_port()
-    server = ApiServer(backend, log_dir, port, start_service(backend, log_dir, "api", port))
-    yield server
-    server.proc.stop()
+@pytest.fixture(scope="module")
+def api_server(backend: Backend, kept: KeptForSession) -> ApiServer:
+    return kept.api_server(backend)
