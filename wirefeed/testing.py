@@ -4,6 +4,8 @@ starts; tests running services in-process pass the hooks to the app factories di
 
 - WIREFEED_TESTING_CRASH_MARKER: a task whose article holds this text kills its worker process.
 - WIREFEED_TESTING_TASK_DELAY: seconds each task sleeps after claiming its article.
+- WIREFEED_TESTING_RELEASE_FILE: a path; once that file exists, the task delay ends early (a test
+  holds deliveries for as long as its fault takes to set up, and not a second longer).
 - WIREFEED_TESTING_STUCK_MARKER: a task whose article holds this text hangs, deaf to the soft
   time limit (as native code that never returns would), until the hard limit kills its process.
 - WIREFEED_TESTING_ALLOW_LOOPBACK_FETCH: URL ingest may fetch from 127.0.0.1 (a test page server).
@@ -16,6 +18,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -32,6 +35,7 @@ class Hooks(BaseSettings):
     crash_marker: str = ""
     stuck_marker: str = ""
     task_delay: float = 0.0
+    release_file: str = ""
     allow_loopback_fetch: bool = False
 
     def after_claim(self) -> Callable[[Claim], None] | None:
@@ -39,6 +43,7 @@ class Hooks(BaseSettings):
         if not self.crash_marker and not self.task_delay and not self.stuck_marker:
             return None
         marker, stuck, delay = self.crash_marker, self.stuck_marker, self.task_delay
+        release = Path(self.release_file) if self.release_file else None
         log.warning(
             "TEST HOOKS ACTIVE: never run this in production",
             extra={"crash_marker": marker, "stuck_marker": stuck, "task_delay": delay},
@@ -55,9 +60,18 @@ class Hooks(BaseSettings):
                 signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
                 time.sleep(3600)
             if delay:
-                time.sleep(delay)
+                _sleep_unless_released(delay, release)
 
         return hook
+
+
+def _sleep_unless_released(seconds: float, release: Path | None) -> None:
+    if release is None:
+        time.sleep(seconds)
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not release.exists():
+        time.sleep(0.1)
 
 
 def installed_hooks() -> Hooks:

@@ -43,7 +43,7 @@ def test_worker_sigkilled_repeatedly_during_a_run(
     on PostgreSQL + Redis and on the embedded SQLite + Valkey (a kill inside an SQLite write)."""
     backend: Backend = request.getfixturevalue(backend_name)
     started = time.monotonic()
-    posted, kills = 300, 3
+    posted, kills = 150, 3
     # Each task sleeps a little so a kill lands mid-task; the relay re-sends what the killed
     # worker held (in production after relay_queued_after; here after a few seconds).
     env = {"WIREFEED_TESTING_TASK_DELAY": "0.05"}
@@ -134,9 +134,14 @@ def test_redelivery_while_first_delivery_runs(pg_redis: Backend, log_dir: Path) 
     started = time.monotonic()
     # The first delivery must still be running when the second worker has started (loaded the
     # model and restored the message: kombu restores unacknowledged messages as a consumer
-    # starts): a long task keeps that true on a busy machine too (20 s was not, once, with
-    # three test processes on two cores).
-    env = {"WIREFEED_VISIBILITY_TIMEOUT": "1", "WIREFEED_TESTING_TASK_DELAY": "45"}
+    # starts): both deliveries are held (up to 120 s, for a busy machine) until the second one
+    # has started, then released together.
+    release = log_dir / "release-fault-5"
+    env = {
+        "WIREFEED_VISIBILITY_TIMEOUT": "1",
+        "WIREFEED_TESTING_TASK_DELAY": "120",
+        "WIREFEED_TESTING_RELEASE_FILE": str(release),
+    }
     ingest = Ingest(pg_redis, log_dir)
     first = start_worker(pg_redis, log_dir, concurrency=1, **env)
     second: Proc | None = None
@@ -146,12 +151,13 @@ def test_redelivery_while_first_delivery_runs(pg_redis: Backend, log_dir: Path) 
         time.sleep(1.5)  # past the visibility timeout: a starting worker restores the message
         second = start_worker(pg_redis, log_dir, concurrency=1, **env)
         _wait_started(second, more_than=0, timeout=60)
+        release.touch()
         engine = store_engine(pg_redis)
         accepted = ingest.log.accepted_ids()
         wait_all_final(engine, accepted, timeout=60)
         wait_until(
             lambda: count_in_logs([first, second], "duplicate delivery") >= 1,
-            60,  # the second delivery ends its own long task up to a worker start later
+            60,
             "the second delivery to be logged as a duplicate",
         )
         result = audit(engine, accepted)

@@ -3,12 +3,18 @@ wirefeed/testing.py, read only under WIREFEED_TESTING=1), one status type, one s
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
+
 import pytest
 
+from services.enrich.store import Claim
 from shared.models import ArticleStatus
 from shared.schemas import ArticleSummary, Enrichment, IngestResult, entities_without_mentions
 from shared.settings import Settings
-from wirefeed.testing import installed_hooks
+from wirefeed.testing import Hooks, installed_hooks
 
 
 def test_production_settings_have_no_test_knobs() -> None:
@@ -27,6 +33,19 @@ def test_test_hooks_are_read_only_when_testing_is_switched_on(
     on = installed_hooks()
     assert (on.task_delay, on.allow_loopback_fetch) == (2.0, True)
     assert on.after_claim() is not None
+
+
+def test_the_task_delay_ends_once_its_release_file_exists(tmp_path: Path) -> None:
+    release = tmp_path / "release"
+    hook = Hooks(task_delay=60, release_file=str(release)).after_claim()
+    assert hook is not None
+    held = threading.Thread(target=hook, args=(cast(Claim, SimpleNamespace(raw="text")),))
+    held.start()
+    held.join(0.5)
+    assert held.is_alive()  # still held: no release yet
+    release.touch()
+    held.join(10)
+    assert not held.is_alive()
 
 
 def test_every_status_field_is_article_status() -> None:
