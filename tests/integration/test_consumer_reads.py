@@ -282,7 +282,8 @@ def test_search_snippets_mark_stemmed_forms_in_context(
     assert "<mark>loading</mark> <mark>containers</mark>" in hit["snippet"]
     seed = _get(stack, "/v1/articles", q="Putin bombers")["items"][0]
     assert seed["id"] == ids["seed"]
-    fragments = seed["snippet"].split(" … ")
+    # FTS5's snippet() also puts the delimiter at a cut start or end.
+    fragments = [f for f in seed["snippet"].split(" … ") if f]
     assert 1 <= len(fragments) <= 2
     for fragment in fragments:
         assert "<mark>" in fragment and len(fragment.split()) <= 32
