@@ -34,6 +34,7 @@ from services.api.snippets import START, STOP, Highlighter, query_lexemes
 from shared.models import SEARCH_COLUMN, SEARCH_TABLE, Article
 
 _FTS = table(SEARCH_TABLE, column("rowid"))
+SNIPPET_SOURCE = "snippet_source"
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
@@ -124,28 +125,31 @@ class Search:
             literal_column(SEARCH_TABLE).op("MATCH")(bindparam("search_q", self.fts_query))
         )
 
-    def snippets(self, session: Session, ids: Sequence[int]) -> dict[int, str | None]:
-        """A highlighted excerpt of the clean text for each hit on a page."""
-        if not ids:
+    def snippet_source(self) -> tuple[ColumnElement[Any], ...]:
+        """What a PostgreSQL page selects with each hit for its excerpt (nothing on SQLite)."""
+        if not self.postgres:
+            return ()
+        source = func.coalesce(col(Article.clean_text), col(Article.title), "")
+        return (source.label(SNIPPET_SOURCE),)
+
+    def snippets(self, session: Session, hits: Sequence[Any]) -> dict[int, str | None]:
+        """A highlighted excerpt of the clean text for each hit on a page: rows with `id` (and
+        on PostgreSQL the snippet_source() column)."""
+        if not hits:
             return {}
         if self.postgres:
-            # The texts only: ts_headline would parse each whole (most of a search's time).
-            texts = session.execute(
-                text(
-                    "SELECT id, coalesce(clean_text, title, '') FROM article "
-                    "WHERE id = ANY(CAST(:ids AS int[]))"
-                ),
-                {"ids": "{" + ",".join(str(int(i)) for i in ids) + "}"},
-            )
+            # Cut in Python: ts_headline parsed each whole text (most of a search's time).
             highlighter = Highlighter(query_lexemes(self.tsquery_text))
-            return {int(i): to_html_snippet(highlighter.snippet(t)) for i, t in texts}
-        else:
-            rows = session.execute(
-                text(
-                    f"SELECT rowid, snippet({SEARCH_TABLE}, 1, :start, :stop, ' … ', 24) "
-                    f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q "
-                    f"AND rowid IN ({', '.join(str(int(i)) for i in ids)})"
-                ),
-                {"q": self.fts_query, "start": START, "stop": STOP},
-            )
+            return {
+                int(hit.id): to_html_snippet(highlighter.snippet(getattr(hit, SNIPPET_SOURCE)))
+                for hit in hits
+            }
+        ids = ", ".join(str(int(hit.id)) for hit in hits)
+        rows = session.execute(
+            text(
+                f"SELECT rowid, snippet({SEARCH_TABLE}, 1, :start, :stop, ' … ', 24) "
+                f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q AND rowid IN ({ids})"
+            ),
+            {"q": self.fts_query, "start": START, "stop": STOP},
+        )
         return {int(i): to_html_snippet(s) for i, s in rows}

@@ -127,9 +127,7 @@ class _Fragment:
     j: int
 
     def text(self, flat: str, hits: list[tuple[int, int]], numbers: list[int]) -> str:
-        begin = _word_start(flat, hits[self.i][0])
-        for _ in range(numbers[self.i] - self.lo):
-            begin = flat.rfind(" ", 0, begin - 1) + 1
+        begin = _words_before(flat, _word_start(flat, hits[self.i][0]), numbers[self.i] - self.lo)
         last_word = _word_start(flat, hits[self.j - 1][0])
         stop = _words_end(flat, last_word, self.hi - numbers[self.j - 1])
         marked, at = [], begin
@@ -194,12 +192,15 @@ def _word_start(flat: str, position: int) -> int:
     return flat.rfind(" ", 0, position) + 1
 
 
+def _words_before(flat: str, start: int, count: int) -> int:
+    """Where the word `count` words before the one at `start` starts (one C-speed split)."""
+    if count <= 0 or start == 0:
+        return start
+    parts = flat[: start - 1].rsplit(" ", count)
+    return len(parts[0]) + 1 if len(parts) > count else 0
+
+
 def _words_end(flat: str, begin: int, count: int) -> int:
     """Where the `count` words from the word starting at `begin` end."""
-    end = begin
-    for _ in range(count):
-        space = flat.find(" ", end + 1)
-        if space < 0:
-            return len(flat)
-        end = space
-    return end
+    parts = flat[begin:].split(" ", count)
+    return len(flat) - len(parts[count]) - 1 if len(parts) > count else len(flat)
