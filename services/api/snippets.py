@@ -138,26 +138,26 @@ class _Fragment:
         return "".join(marked)
 
 
-def _blocked(a: int, b: int, fragments: list[_Fragment]) -> bool:
-    """Whether words a..b overlap a fragment already chosen."""
-    return any(f.lo <= b and a < f.hi for f in fragments)
+def _segment(number: int, fragments: list[_Fragment]) -> int | None:
+    """Which gap between the chosen fragments word `number` lies in; None inside one."""
+    if any(f.lo <= number < f.hi for f in fragments):
+        return None
+    return sum(f.hi <= number for f in fragments)
 
 
 def _best_run(
     numbers: list[int], words: list[str], fragments: list[_Fragment]
 ) -> tuple[int, int] | None:
     """The run of hits [i, j) within MAX_WORDS words and clear of the chosen fragments that holds
-    the most different words, then the most hits (the earliest on a tie)."""
-    best, best_score = None, (0, 0)
+    the most different words, then the most hits (the earliest on a tie). One pass: the run's
+    end only moves forward."""
+    segments = [_segment(number, fragments) for number in numbers]
+    best, best_score, j = None, (0, 0), 0
     for i, first in enumerate(numbers):
-        if _blocked(first, first, fragments):
+        if segments[i] is None:
             continue
-        j = i + 1
-        while (
-            j < len(numbers)
-            and numbers[j] - first < MAX_WORDS
-            and not _blocked(first, numbers[j], fragments)
-        ):
+        j = max(j, i + 1)
+        while j < len(numbers) and numbers[j] - first < MAX_WORDS and segments[j] == segments[i]:
             j += 1
         score = (len(set(words[i:j])), j - i)
         if score > best_score:
