@@ -90,3 +90,9 @@ def test_html_is_escaped_before_the_marks() -> None:
 def test_a_signed_number_lexeme_may_follow_a_letter() -> None:
     highlighter = Highlighter(query_lexemes("'covid' <-> '-19'"))
     assert _marked(highlighter.snippet("The covid-19 wave")) == ["covid", "-19"]
+
+
+def test_a_letter_whose_lower_case_is_longer_keeps_the_offsets() -> None:
+    """`"İ".lower()` is two characters: the hits are then found word by word in the text."""
+    highlighter = Highlighter(query_lexemes("'minist'"))
+    assert _marked(highlighter.snippet("İstanbul: the ministers met.")) == ["ministers"]
