@@ -37,7 +37,8 @@ _STEMMER = Stemmer.Stemmer("english")
 
 
 def query_lexemes(tsquery_text: str) -> frozenset[str]:
-    """The lexemes of a tsquery's text form (negated ones included: a hit cannot hold those)."""
+    """The lexemes of a tsquery's text form; negated ones too, as ts_headline marks them (a hit
+    of `rates or -inflation` may hold inflation)."""
     return frozenset(m.group(1).replace("''", "'") for m in _OPERAND.finditer(tsquery_text))
 
 

@@ -301,6 +301,7 @@ HIGHLIGHT_QUERIES = [
     "containers loading",
     "Finanzminister",
     "15 minute calls",
+    "rates or -inflation",
 ]
 
 
