@@ -122,8 +122,11 @@ _TEXTS = (_deferred(Article.raw), _deferred(Article.clean_text))
 _SUMMARY_ONLY = (*_TEXTS, _deferred(Article.enrichment))
 
 
-# See list_articles: how many of the newest hits a PostgreSQL search ranks.
-RANK_CANDIDATES = 2000
+# See list_articles: how many of the newest hits a PostgreSQL search ranks (and so the most a
+# relevance search returns; sort=newest has no such bound). Ranking reads each candidate's
+# 3.3 KB TOASTed vector: at 2,000 a phrase search cost ~55 ms of CPU, over the 50 ms target for
+# its p99 on its own; at 1,000 ~35 (bench/ANALYSIS.md, "Consumer reads, third pass").
+RANK_CANDIDATES = 1000
 
 
 def _unindexed_id() -> Any:
@@ -201,7 +204,10 @@ def list_articles(
     if search is not None and search.matches_nothing:
         return []
     rank = (search.rank() if search is not None else literal_column("NULL")).label("rank")
-    query: Any = sa_select(*SUMMARY_COLUMNS, rank)
+    # PostgreSQL: each hit's text comes with its row for the excerpt (services/api/snippets.py);
+    # a TOAST pointer until the page's rows are sent, so only those are read.
+    texts = search.snippet_source() if search is not None else ()
+    query: Any = sa_select(*SUMMARY_COLUMNS, rank, *texts)
     query = _apply_filters(session, query, filters=filters, aliases=aliases)
     if query is None:
         return []
@@ -215,7 +221,7 @@ def list_articles(
         if ids is None:
             return []
         candidates = sa_cast(bindparam("candidate_ids", ids, Text), ARRAY(Integer))
-        query = sa_select(*SUMMARY_COLUMNS, rank).where(col(Article.id) == any_(candidates))
+        query = sa_select(*SUMMARY_COLUMNS, rank, *texts).where(col(Article.id) == any_(candidates))
     if by_relevance and search is not None:
         rank_expr = search.rank()
         if after is not None:
@@ -231,9 +237,9 @@ def list_articles(
         query = query.order_by((_unindexed_id() if searching else col(Article.id)).desc())
     rows = session.execute(query.limit(limit)).all()
     # Excerpts only for the rows shown (a caller asks for one more row to know there is a next
-    # page); each is a ts_headline over the clean text.
+    # page).
     shown = rows[:snippets_for] if snippets_for is not None else rows
-    snippets = search.snippets(session, [row.id for row in shown]) if search else {}
+    snippets = search.snippets(session, shown) if search else {}
     return [
         ArticleHit(row, float(row.rank) if row.rank is not None else None, snippets.get(row.id))
         for row in rows

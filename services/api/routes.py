@@ -20,6 +20,7 @@ from services.api.params import (
     split_list,
 )
 from services.api.queries import (
+    RANK_CANDIDATES,
     ArticleFilter,
     FeedEntry,
     aliases_of,
@@ -244,6 +245,9 @@ def get_revision(
     summary="Find and search articles",
     description='Newest first; with `q` a full-text search (websearch syntax: "a phrase", '
     "a OR b, -excluded) ordered by relevance unless `sort=newest`, each hit with a snippet. "
+    f"On PostgreSQL relevance is computed among the newest {RANK_CANDIDATES:,} hits (after "
+    f"every filter), so a relevance search returns at most {RANK_CANDIDATES:,} articles; "
+    "`sort=newest` returns every hit. "
     "Every filter combines with `q` and with the cursor.",
 )
 def find_articles(

@@ -1,8 +1,9 @@
 """Full-text search over title and clean text, on both stores.
 
-PostgreSQL: the generated `search_vector` column (GIN-indexed), `websearch_to_tsquery`, `ts_rank`,
-`ts_headline`. SQLite: the FTS5 table `article_fts` (porter stemming), queried with the same
-websearch syntax translated by `websearch_to_fts5`, ranked by bm25, `snippet()` for the excerpt.
+PostgreSQL: the generated `search_vector` column (GIN-indexed), `websearch_to_tsquery`, `ts_rank`;
+the excerpt is cut in Python around the query's lexemes (services/api/snippets.py). SQLite: the
+FTS5 table `article_fts` (porter stemming), queried with the same websearch syntax translated by
+`websearch_to_fts5`, ranked by bm25, `snippet()` for the excerpt.
 Both mark hits with control characters that `to_html_snippet` turns into <mark> after escaping
 the text, so a snippet is safe to put into a page as it is.
 """
@@ -29,14 +30,11 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.expression import Select
 from sqlmodel import Session, col
 
+from services.api.snippets import START, STOP, Highlighter, query_lexemes
 from shared.models import SEARCH_COLUMN, SEARCH_TABLE, Article
 
-START, STOP = "\x02", "\x03"
-_HEADLINE_OPTIONS = (
-    f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=2, "
-    'FragmentDelimiter=" … "'
-)
 _FTS = table(SEARCH_TABLE, column("rowid"))
+SNIPPET_SOURCE = "snippet_source"
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
@@ -127,25 +125,31 @@ class Search:
             literal_column(SEARCH_TABLE).op("MATCH")(bindparam("search_q", self.fts_query))
         )
 
-    def snippets(self, session: Session, ids: Sequence[int]) -> dict[int, str | None]:
-        """A highlighted excerpt of the clean text for each hit on a page."""
-        if not ids:
+    def snippet_source(self) -> tuple[ColumnElement[Any], ...]:
+        """What a PostgreSQL page selects with each hit for its excerpt (nothing on SQLite)."""
+        if not self.postgres:
+            return ()
+        source = func.coalesce(col(Article.clean_text), col(Article.title), "")
+        return (source.label(SNIPPET_SOURCE),)
+
+    def snippets(self, session: Session, hits: Sequence[Any]) -> dict[int, str | None]:
+        """A highlighted excerpt of the clean text for each hit on a page: rows with `id` (and
+        on PostgreSQL the snippet_source() column)."""
+        if not hits:
             return {}
         if self.postgres:
-            rows = session.execute(
-                text(
-                    "SELECT id, ts_headline('english', coalesce(clean_text, title, ''), "
-                    "CAST(:q AS tsquery), :opts) FROM article WHERE id = ANY(:ids)"
-                ),
-                {"q": self.tsquery_text, "opts": _HEADLINE_OPTIONS, "ids": list(ids)},
-            )
-        else:
-            rows = session.execute(
-                text(
-                    f"SELECT rowid, snippet({SEARCH_TABLE}, 1, :start, :stop, ' … ', 24) "
-                    f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q "
-                    f"AND rowid IN ({', '.join(str(int(i)) for i in ids)})"
-                ),
-                {"q": self.fts_query, "start": START, "stop": STOP},
-            )
+            # Cut in Python: ts_headline parsed each whole text (most of a search's time).
+            highlighter = Highlighter(query_lexemes(self.tsquery_text))
+            return {
+                int(hit.id): to_html_snippet(highlighter.snippet(getattr(hit, SNIPPET_SOURCE)))
+                for hit in hits
+            }
+        ids = ", ".join(str(int(hit.id)) for hit in hits)
+        rows = session.execute(
+            text(
+                f"SELECT rowid, snippet({SEARCH_TABLE}, 1, :start, :stop, ' … ', 24) "
+                f"FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :q AND rowid IN ({ids})"
+            ),
+            {"q": self.fts_query, "start": START, "stop": STOP},
+        )
         return {int(i): to_html_snippet(s) for i, s in rows}

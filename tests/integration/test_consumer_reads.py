@@ -4,6 +4,7 @@ pairs. One store is loaded per backend and shared by the module's tests, which o
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import orjson
 import pytest
 from sqlalchemy import text
 
+from services.api.snippets import START, STOP, Highlighter, query_lexemes
 from tests.support.processes import Proc, wait_until
 from tests.support.services import Backend
 from tests.support.stack import Stack, reset_store, running_stack
@@ -269,6 +271,70 @@ def test_search_snippets_are_highlighted_and_escaped(loaded: tuple[Stack, dict[s
     assert hit["id"] == ids["rates"]
     assert "<mark>Lagarde</mark>" in hit["snippet"]
     assert _get(stack, "/v1/articles")["items"][0]["snippet"] is None
+
+
+def test_search_snippets_mark_stemmed_forms_in_context(
+    loaded: tuple[Stack, dict[str, int]],
+) -> None:
+    stack, ids = loaded
+    hit = _get(stack, "/v1/articles", q="container loading")["items"][0]
+    assert hit["id"] == ids["page"]
+    assert "<mark>loading</mark> <mark>containers</mark>" in hit["snippet"]
+    seed = _get(stack, "/v1/articles", q="Putin bombers")["items"][0]
+    assert seed["id"] == ids["seed"]
+    # FTS5's snippet() also puts the delimiter at a cut start or end.
+    fragments = [f for f in seed["snippet"].split(" … ") if f]
+    assert 1 <= len(fragments) <= 2
+    for fragment in fragments:
+        assert "<mark>" in fragment and len(fragment.split()) <= 32
+
+
+# Queries whose words the Python excerpt must find exactly where ts_headline finds them.
+HIGHLIGHT_QUERIES = [
+    "Putin",
+    "ministers said",
+    '"peace talks" OR raids',
+    "attacking bombings intensity",
+    "forcefully responded",
+    "discussions regarding Ukraine's",
+    "interest rates",
+    "containers loading",
+    "Finanzminister",
+    "15 minute calls",
+    "rates or -inflation",
+]
+
+
+def test_postgres_snippet_marks_the_words_ts_headline_marks(
+    loaded: tuple[Stack, dict[str, int]],
+) -> None:
+    """The PostgreSQL excerpt is cut in Python (services/api/snippets.py), with the Snowball
+    stemmer and the query's lexemes from PostgreSQL: over every stored text, the words it marks
+    are the ones ts_headline (HighlightAll) marks."""
+    stack, _ = loaded
+    if stack.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps FTS5's snippet()")
+    marks = re.compile(f"{START}(.*?){STOP}", re.DOTALL)
+    options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+    with stack.engine.connect() as connection:
+        texts = connection.execute(text("SELECT clean_text FROM article")).scalars().all()
+        assert len(texts) >= len(ARTICLES)
+        compared = 0
+        for query in HIGHLIGHT_QUERIES:
+            tsquery = connection.execute(
+                text("SELECT websearch_to_tsquery('english', :q)::text"), {"q": query}
+            ).scalar_one()
+            highlighter = Highlighter(query_lexemes(tsquery))
+            for clean in texts:
+                headline = connection.execute(
+                    text("SELECT ts_headline('english', :t, CAST(:q AS tsquery), :o)"),
+                    {"t": clean, "q": tsquery, "o": options},
+                ).scalar_one()
+                flat = " ".join(clean.split())
+                ours = [flat[a:b] for a, b in highlighter.hits(flat)]
+                assert ours == marks.findall(headline), (query, clean[:60])
+                compared += len(ours)
+        assert compared > 30
 
 
 def test_search_follows_rewrites_of_the_clean_text(loaded: tuple[Stack, dict[str, int]]) -> None:
