@@ -11,7 +11,8 @@
 - plot-read-latency.png: the read API's p50/p99 per request at the loaded size, one panel per
   figures file (e.g. before and after an index change), with the 20 ms target (bench/read_api.py);
 - plot-memory-soak.png: RSS and PSS of the worker's parent and children over a soak, with the
-  bare model process's RSS for scale (bench/memory_soak.py).
+  bare model process's RSS for scale (bench/memory_soak.py), and in grey the children of the
+  same soak on the code before the syndication fix (figures/memory_soak_before.json), if kept.
 
 Points are medians over the repeats, bars the [min-max] spread. A plot whose figures are missing
 is skipped, never drawn from made-up values.
@@ -149,6 +150,15 @@ def plot_memory_soak() -> Path | None:
     if document is None:
         return None
     fig, (rss_ax, pss_ax) = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    before = series.load("memory_soak_before")  # the same soak on the code before a fix, if kept
+    for process, points in (before or {}).get("series", {}).items():
+        if process == "parent":
+            continue
+        minutes = [p["seconds"] / 60 for p in points]
+        style = {"color": "grey", "linestyle": "--", "linewidth": 0.8}
+        label = f"before the fix: {process}"
+        rss_ax.plot(minutes, [p["rss_mb"] for p in points], label=label, **style)
+        pss_ax.plot(minutes, [p["pss_mb"] for p in points], label=label, **style)
     for process, points in document["series"].items():
         minutes = [p["seconds"] / 60 for p in points]
         rss_ax.plot(minutes, [p["rss_mb"] for p in points], label=process)
@@ -162,7 +172,7 @@ def plot_memory_soak() -> Path | None:
         ax.legend(fontsize=7)
     rss_ax.set_ylabel("MB")
     fig.suptitle(document.get("title", document["name"]), fontsize=10)
-    _footer(fig, [document])
+    _footer(fig, [document, *([before] if before else [])])
     return _save(fig, "plot-memory-soak.png")
 
 

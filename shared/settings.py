@@ -110,6 +110,10 @@ class Settings(BaseSettings):
         description="KiB of resident memory after which a worker child is "
         "replaced (700 MiB; 0 turns it off).",
     )
+    worker_max_tasks_per_child: int = Field(
+        default=0,
+        description="Tasks after which a worker child is replaced by a fresh fork (0: never).",
+    )
     visibility_timeout: int = 3600
     publish_timeout: float = Field(
         default=2.0, description="Seconds ingest and relay wait on the broker per send."

@@ -73,8 +73,8 @@ def _worker(args: argparse.Namespace) -> int:
     ]
     if args.concurrency:
         argv += ["--concurrency", str(args.concurrency)]
-    if args.max_tasks_per_child:
-        argv += ["--max-tasks-per-child", str(args.max_tasks_per_child)]
+    if settings.worker_max_tasks_per_child > 0:
+        argv += ["--max-tasks-per-child", str(settings.worker_max_tasks_per_child)]
     if settings.worker_max_memory_per_child > 0:
         argv += ["--max-memory-per-child", str(settings.worker_max_memory_per_child)]
     worker_app(settings).worker_main(argv)
@@ -115,6 +115,7 @@ def _worker_settings(args: argparse.Namespace) -> Settings:
         "task_time_limit": args.time_limit,
         "task_time_limit_per_million_chars": args.time_limit_per_million_chars,
         "worker_max_memory_per_child": args.max_memory_per_child,
+        "worker_max_tasks_per_child": args.max_tasks_per_child,
     }
     chosen = {k: v for k, v in overrides.items() if v is not None}
     return get_settings().model_copy(update=chosen) if chosen else get_settings()
@@ -292,7 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run an enrichment worker (Celery)")
     worker.add_argument("--concurrency", type=int, default=None)
     worker.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"])
-    worker.add_argument("--max-tasks-per-child", type=int, default=None)
+    worker.add_argument(
+        "--max-tasks-per-child",
+        type=int,
+        default=None,
+        help="replace a child by a fresh fork after this many tasks "
+        "(default WIREFEED_WORKER_MAX_TASKS_PER_CHILD, 0: never)",
+    )
     worker.add_argument(
         "--queues",
         default=None,

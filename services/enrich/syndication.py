@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import delete, tuple_, update
+from sqlalchemy import delete, func, tuple_, update
 from sqlmodel import Session, col, select
 
 from services.enrich.near_duplicates import (
@@ -46,19 +46,27 @@ def link_syndication(session: Session, article: Article, clean_text: str) -> Non
     ).all()
     copies: list[Article] = []
     if candidate_ids:
-        for other in session.exec(
-            select(Article).where(
+        # Columns only, and other sources only: a story re-sent many times by its own source
+        # shares bands with every earlier copy, and loading each copy's whole row (text and
+        # stored enrichment) grew the worker's memory with every copy (bench/ANALYSIS.md).
+        matches = session.exec(
+            select(Article.id, Article.minhash, Article.wire_credit).where(
                 col(Article.id).in_(candidate_ids),
                 col(Article.id) != article.id,
                 col(Article.status) == ArticleStatus.enriched,
+                func.coalesce(col(Article.source), "") != (article.source or ""),
             )
-        ):
-            if other.minhash is None or (other.source or "") == (article.source or ""):
-                continue  # the same source: exact dedupe and revisions deal with it
-            score = similarity(sig, np.frombuffer(other.minhash, dtype=np.uint64))
-            other_credits = (other.wire_credit or "").split(",") if other.wire_credit else []
+        ).all()
+        copy_ids = []
+        for other_id, minhash, wire_credit in matches:
+            if minhash is None:
+                continue
+            score = similarity(sig, np.frombuffer(minhash, dtype=np.uint64))
+            other_credits = wire_credit.split(",") if wire_credit else []
             if is_copy(score, credits, other_credits, DEFAULT):
-                copies.append(other)
+                copy_ids.append(other_id)
+        if copy_ids:
+            copies = list(session.exec(select(Article).where(col(Article.id).in_(copy_ids))))
     session.add_all(
         [LshBand(band=i, band_hash=h, article_id=article.id) for i, h in enumerate(bands)]
     )

@@ -52,12 +52,14 @@ def test_the_error_names_the_limit_and_the_size() -> None:
 def test_worker_options_override_the_settings() -> None:
     args = build_parser().parse_args(
         ["worker", "--soft-time-limit", "5", "--time-limit", "9",
-         "--time-limit-per-million-chars", "30", "--max-memory-per-child", "500000"]
+         "--time-limit-per-million-chars", "30", "--max-memory-per-child", "500000",
+         "--max-tasks-per-child", "300"]
     )  # fmt: skip
     settings = _worker_settings(args)
     assert (settings.task_soft_time_limit, settings.task_time_limit) == (5.0, 9.0)
     assert settings.task_time_limit_per_million_chars == 30.0
     assert settings.worker_max_memory_per_child == 500_000
+    assert settings.worker_max_tasks_per_child == 300
 
 
 def test_without_options_the_worker_keeps_the_settings() -> None:
