@@ -115,6 +115,20 @@ def test_headlines_under_a_related_header_go_with_it() -> None:
     assert len(stripped.removals) == 3
 
 
+def test_headlines_under_a_german_teaser_header_go_with_it() -> None:
+    text = "\n".join(
+        [
+            BODY,
+            "Empfohlene Beiträge",
+            "Process Mining und Verhaltensvielfalt miteinander versöhnen",
+            "Die Kasse zahlt künftig auch für digitale Anwendungen.",
+        ]
+    )
+    stripped = strip(text)
+    assert stripped.text.text == f"{BODY}\nDie Kasse zahlt künftig auch für digitale Anwendungen."
+    assert [r.rule for r in stripped.removals] == ["read-also-intl", "read-also-intl"]
+
+
 def test_a_related_line_with_its_headline_does_not_open_a_list() -> None:
     text = f"{BODY}\nRelated: Central bank holds rates\nMarket reaction in three charts"
     assert strip(text).text.text == f"{BODY}\nMarket reaction in three charts"
