@@ -5,7 +5,8 @@ same raw-tree XPaths (appended follow-up articles; comment sections and lists, a
 off), and only then does anything its settings change. That copy and prune were about a third of
 a fast pass on the English tuning pages, paid two or three times per page. Here they run once
 (`prune_page`) and each pass (`run_pass`) starts from the pruned tree with trafilatura's own
-steps in trafilatura's order: `trafilatura_sequence` for comments off and a precision or recall
+steps in trafilatura's order (a fast pass also skips the copy of the cleaned tree that only the
+fallback extractors read): `trafilatura_sequence` for comments off and a precision or recall
 focus (the balanced-only recall escalation and the comments-only forum salvage never apply),
 then `bare_extraction`'s output checks and its plain-text output.
 
@@ -22,8 +23,10 @@ from typing import Any
 
 from lxml.etree import strip_tags  # type: ignore[import-untyped]
 from trafilatura.baseline import baseline
-from trafilatura.core import _extract_and_compare, _forum_thread_page, _prepare_tree
-from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.core import _forum_thread_page
+from trafilatura.external import compare_extraction
+from trafilatura.htmlprocessing import convert_tags, prune_unwanted_nodes, tree_cleaning
+from trafilatura.main_extractor import extract_content
 from trafilatura.settings import Extractor
 from trafilatura.xml import xmltotxt
 from trafilatura.xpaths import (
@@ -76,10 +79,16 @@ def run_pass(page: PrunedPage, *, precision: bool, fast: bool, url: str | None) 
     options = _options(precision=precision, fast=fast, url=url)
     tree = page.without_comments if precision or not page.is_forum else page.with_comments
     try:
-        cleaned, backup = _prepare_tree(tree, options, url)
+        # trafilatura's _prepare_tree, without the copy of the cleaned tree that only its
+        # fallback extractors read.
+        cleaned = tree_cleaning(copy(tree), options)
+        backup = None if fast else copy(cleaned)
+        cleaned = convert_tags(cleaned, options, url)
         if precision and not page.is_forum:
             cleaned = prune_unwanted_nodes(cleaned, REMOVE_COMMENTS_XPATH)
-        body, text = _extract_and_compare(cleaned, backup, tree, options)
+        body, text = extract_content(cleaned, options)
+        if backup is not None:  # trafilatura's _extract_and_compare
+            body, text = compare_extraction(backup, copy(tree), body, text, options)
         if len(text) < options.min_extracted_size and not precision:
             rescued, rescued_text, rescued_len = baseline(tree)  # copies the tree it reads
             if rescued_len > len(text):
