@@ -3,14 +3,17 @@
 The devset throughput figure (eval/bench.py) is measured on text articles, where extraction does
 not run. Here, on real pages:
 
-- the extraction step alone, in CPU ms per page, three ways: one trafilatura pass (as before the
+- the extraction step alone, in CPU ms per page, four ways: one trafilatura pass (as before the
   real-page work), two full passes (the first version of the real-page work: each pass parses
   the page and reads its metadata, the precision pass with trafilatura's fallback extractors),
-  and the pipeline's `extract_html` now. Each way is timed in a fresh interpreter, warmed on
-  other pages first, so neither one-time set-up nor the text caches trafilatura filled for
-  another way count; the ways alternate over rounds and the median is kept;
+  the pipeline's extraction as at 4e64698 (parsed once, but every pass a `bare_extraction` that
+  copies and prunes the page again), and the pipeline's `extract_html` now. Each way is timed
+  in a fresh interpreter, warmed on other pages first, so neither one-time set-up nor the text
+  caches trafilatura filled for another way count; the ways alternate over rounds and the
+  median is kept;
 - the whole pipeline on the HTML against the bare model's NER on the clean texts it produced
-  (eval/bench.py's paired rounds), with the extraction now and with the two full passes.
+  (eval/bench.py's paired rounds), with the extraction now, as at 4e64698 and with the two full
+  passes.
 
 `python -m eval.htmlcost` prints the figures (`python -m eval.evaluate --set real` writes them to
 eval/RESULTS-real.md).
@@ -34,6 +37,7 @@ from trafilatura.settings import Document
 
 from eval.bench import Throughput, measure_throughput
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich_many
+from services.enrich.pipeline import extract as extraction
 from services.enrich.pipeline import run as pipeline_run
 from services.enrich.pipeline.document import Extracted
 from services.enrich.pipeline.extract import _DATE_PARAMS, ExtractionError, _size, _with_time
@@ -85,9 +89,34 @@ def two_full_passes(html: str) -> Extracted:
     )
 
 
+def _bare_pass(tree: Any, kind: Any, url: str | None) -> str:
+    found = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        deduplicate=False,
+        **kind.options,
+    )
+    return (found.text or "") if isinstance(found, Document) else ""
+
+
+def prune_per_pass(html: str) -> Extracted:
+    """`extract_html` as at commit 4e64698: the page parsed and its metadata read once, but every
+    pass a `bare_extraction` on the parsed tree, which copies and prunes it again."""
+    kept = extraction.prune_page, extraction._run
+    extraction.prune_page, extraction._run = (lambda tree: tree), _bare_pass  # type: ignore[assignment]
+    try:
+        return extraction_now(html)
+    finally:
+        extraction.prune_page, extraction._run = kept
+
+
 WAYS: dict[str, Callable[[str], object]] = {
     "one pass (before the real-page work)": one_pass,
     "two full passes (precision with fallbacks + recall)": two_full_passes,
+    "each pass prunes the page again (4e64698)": prune_per_pass,
     "now (extract_html)": extraction_now,
 }
 
@@ -96,7 +125,7 @@ WAYS: dict[str, Callable[[str], object]] = {
 class HtmlCost:
     pages: int
     extraction_ms: dict[str, float]  # per way: median over rounds of CPU ms per page
-    throughput: dict[str, Throughput]  # "now", "two full passes": pipeline vs bare NER
+    throughput: dict[str, Throughput]  # per extraction: pipeline vs bare NER
 
 
 @contextmanager
@@ -141,7 +170,11 @@ def measure_html_cost(htmls: Sequence[str], config: PipelineConfig) -> HtmlCost:
             times[way].append(_fresh_ms(way, pages, warm))
     documents = [SubmittedDocument(html=h) for h in pages]
     throughput = {}
-    for name, extract in (("now", extraction_now), ("two full passes", two_full_passes)):
+    for name, extract in (
+        ("now", extraction_now),
+        ("as at 4e64698 (each pass prunes the page again)", prune_per_pass),
+        ("two full passes", two_full_passes),
+    ):
         with _pipeline_extraction(extract):
             clean_texts = [d.clean_text for d in enrich_many(documents, config)]
             throughput[name] = measure_throughput(documents, clean_texts, config, rounds=ROUNDS)

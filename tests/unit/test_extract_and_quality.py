@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 import trafilatura
+from lxml import etree  # type: ignore[import-untyped]
 from trafilatura.settings import Document
 
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich
@@ -18,6 +19,7 @@ from services.enrich.pipeline.extract import (
     ExtractionError,
     extract_html,
 )
+from services.enrich.pipeline.passes import prune_page, run_pass
 from services.enrich.pipeline.quality import Quality, cut_off, has_article
 
 LEDE = (
@@ -118,6 +120,44 @@ def test_parsing_once_gives_what_two_separate_passes_give() -> None:
         found = (extracted.title, extracted.author, extracted.url, extracted.description)
         assert found == (alone.title, alone.author, alone.url, alone.description)
         assert extracted.site_name == alone.sitename
+
+
+COMMENTS = f'<div class="comments"><ul><li>{THIRD}</li></ul></div>'
+FORUM = '<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script>'
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        ARTICLE,  # short: the fallback pass runs
+        html(f"<p>{LEDE}</p><div>{SECOND}</div>{COMMENTS}"),  # a comment section to prune
+        html(f"<p>{LEDE}</p>{COMMENTS}", head=FORUM),  # a forum: recall keeps its "comments"
+        "<html><body><div><span>Storm Irene</span><br/>Rain in Lisbon.</div></body></html>",
+        "<html><body><nav><a href='/'>Home</a></nav></body></html>",  # nothing to extract
+    ],
+)
+def test_shared_pruning_gives_what_bare_extraction_gives(page: str) -> None:
+    """passes.py prunes the page once for every pass; each pass's text must be what
+    bare_extraction (which prunes again) gives, and the parsed tree must stay as it was."""
+    tree = trafilatura.load_html(page)
+    before = etree.tostring(tree)
+    pruned = prune_page(tree)
+    for extraction in (PRECISION, RECALL, PRECISION_FALLBACKS):
+        text = run_pass(
+            pruned,
+            precision=extraction.options.get("favor_precision", False),
+            fast=extraction.options.get("fast", False),
+            url=None,
+        )
+        alone = trafilatura.bare_extraction(
+            tree,
+            include_comments=False,
+            include_tables=True,
+            deduplicate=False,
+            **extraction.options,
+        )
+        assert text == (alone.text if isinstance(alone, Document) else "")
+    assert etree.tostring(tree) == before
 
 
 def test_empty_page_has_no_article() -> None:

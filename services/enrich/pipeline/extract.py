@@ -13,7 +13,8 @@ give under SHORT_CHARS, the precision pass runs again with them and replaces the
 the tuning pages no figure got worse than with the fallbacks on every page, and they now run on
 about one page in seven (figures in docs/extraction.md).
 
-The page is parsed once and its metadata read once; every pass works on its own copy of the tree.
+The page is parsed once and its metadata read once; trafilatura's raw-tree pruning, the same
+for every pass, runs once too, and every pass cleans its own copy of the pruned tree (passes.py).
 After the passes, the page's standfirst is put back before the kept text when the page shows
 its description above the article and the text lacks it (standfirst.py; trafilatura takes the
 header block that holds it for page furniture; figures in docs/extraction.md).
@@ -36,6 +37,7 @@ from trafilatura import metadata as page_metadata
 from trafilatura.settings import Document
 
 from services.enrich.pipeline.document import Extracted
+from services.enrich.pipeline.passes import PrunedPage, prune_page, run_pass
 from services.enrich.pipeline.standfirst import missing_deck
 
 # Ask for the original publication date with its time when the page gives one.
@@ -117,19 +119,16 @@ PRECISION_FALLBACKS = _Pass("precision+fallbacks", {"favor_precision": True})
 SHORT_CHARS = 1000
 
 
-def _run(tree: Any, extraction: _Pass, url: str | None) -> str:
-    """One pass on the page's lxml tree, parsed once for both passes (trafilatura works on
-    its own copy of it)."""
-    found = trafilatura.bare_extraction(
-        tree,
+def _run(page: PrunedPage, extraction: _Pass, url: str | None) -> str:
+    """One pass on the page's pruned tree (passes.py): what `trafilatura.bare_extraction(tree,
+    include_comments=False, include_tables=True, deduplicate=False, **extraction.options)`
+    gives, without pruning the page again for every pass."""
+    return run_pass(
+        page,
+        precision=extraction.options.get("favor_precision", False),
+        fast=extraction.options.get("fast", False),
         url=url,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-        **extraction.options,
     )
-    return (found.text or "") if isinstance(found, Document) else ""
 
 
 def _size(text: str) -> int:
@@ -144,11 +143,12 @@ def extract_html(html: str) -> Extracted:
     # Metadata once, before the passes, as a pass with metadata would read it (same tree, same
     # date settings).
     page = read_metadata(tree)
-    texts = {e.name: _run(tree, e, page.url) for e in (PRECISION, RECALL)}
+    pruned = prune_page(tree)
+    texts = {e.name: _run(pruned, e, page.url) for e in (PRECISION, RECALL)}
     sizes = {name: _size(text) for name, text in texts.items()}
     compared = [PRECISION.name, RECALL.name]
     if max(sizes.values()) < SHORT_CHARS:
-        texts[PRECISION_FALLBACKS.name] = _run(tree, PRECISION_FALLBACKS, page.url)
+        texts[PRECISION_FALLBACKS.name] = _run(pruned, PRECISION_FALLBACKS, page.url)
         sizes[PRECISION_FALLBACKS.name] = _size(texts[PRECISION_FALLBACKS.name])
         compared[0] = PRECISION_FALLBACKS.name
     kept = max(compared, key=lambda name: sizes[name])  # ties: the first, precision
