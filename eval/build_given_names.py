@@ -53,6 +53,12 @@ def faker_first_names() -> set[str]:
     return {n for n in names if n.isascii() and n.isalpha() and len(n) >= 3 and n.istitle()}
 
 
+def known_entity_names() -> set[str]:
+    """Every name and alias of shared/data/known_entities.json."""
+    known = json.loads(KNOWN.read_text(encoding="utf-8"))["entities"]
+    return {s for e in known for s in (e["name"], *e["aliases"])}
+
+
 def write_generated(
     output: Path, about: list[str], sources: dict[str, str], entries: list[str]
 ) -> None:
@@ -82,8 +88,7 @@ def place_names() -> set[str]:
 
 
 def build() -> tuple[list[str], dict[str, str]]:
-    known = json.loads(KNOWN.read_text(encoding="utf-8"))["entities"]
-    known_words = {w for e in known for s in (e["name"], *e["aliases"]) for w in s.split()}
+    known_words = {w for name in known_entity_names() for w in name.split()}
     words = common_words()
     excluded = place_names() | known_words
     names = sorted(n for n in faker_first_names() if n.lower() not in words and n not in excluded)

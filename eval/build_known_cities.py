@@ -17,17 +17,20 @@ Install the pinned sources with `pip install -e ".[gazetteer]"`; they are not ne
 
 from __future__ import annotations
 
-import json
 from importlib.metadata import version
 from pathlib import Path
 
-from eval.build_given_names import faker_first_names, faker_person_names, write_generated
+from eval.build_given_names import (
+    faker_first_names,
+    faker_person_names,
+    known_entity_names,
+    write_generated,
+)
 from services.enrich.config import load_word_list
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "services" / "enrich" / "pipeline" / "data"
 OUTPUT = DATA / "known_cities.txt"
-KNOWN = ROOT / "shared" / "data" / "known_entities.json"
 MIN_POPULATION = 15_000
 ALTERNATES_FROM = 500_000
 
@@ -64,8 +67,7 @@ def non_noun_words() -> frozenset[str]:
 def build() -> tuple[list[str], dict[str, str]]:
     given = load_word_list(DATA / "given_names.txt") | load_word_list(DATA / "given_names_more.txt")
     people = faker_first_names() | faker_last_names() | given
-    known = json.loads(KNOWN.read_text(encoding="utf-8"))["entities"]
-    known_names = {s for e in known for s in (e["name"], *e["aliases"])}
+    known_names = known_entity_names()
     words = non_noun_words()
     cities = sorted(
         name
