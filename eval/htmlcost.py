@@ -36,6 +36,7 @@ import trafilatura
 from trafilatura.settings import Document
 
 from eval.bench import Throughput, measure_throughput
+from eval.shared_passes import bare_pass_text
 from services.enrich.pipeline import PipelineConfig, SubmittedDocument, enrich_many
 from services.enrich.pipeline import extract as extraction
 from services.enrich.pipeline import run as pipeline_run
@@ -90,16 +91,7 @@ def two_full_passes(html: str) -> Extracted:
 
 
 def _bare_pass(tree: Any, kind: Any, url: str | None) -> str:
-    found = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        include_comments=False,
-        include_tables=True,
-        with_metadata=False,
-        deduplicate=False,
-        **kind.options,
-    )
-    return (found.text or "") if isinstance(found, Document) else ""
+    return bare_pass_text(tree, kind.options, url)
 
 
 def prune_per_pass(html: str) -> Extracted:

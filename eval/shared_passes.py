@@ -22,9 +22,11 @@ PAGES = Path(__file__).resolve().parent.parent / "var" / "realdata" / "trafilatu
 PASSES = (PRECISION, RECALL, PRECISION_FALLBACKS)
 
 
-def _bare(tree: object, options: dict[str, bool]) -> str:
+def bare_pass_text(tree: object, options: dict[str, bool], url: str | None = None) -> str:
+    """One pass's text as trafilatura's own `bare_extraction` gives it (it copies and prunes the
+    tree itself): the reference passes.py is held to."""
     found = trafilatura.bare_extraction(
-        tree, include_comments=False, include_tables=True, deduplicate=False, **options
+        tree, url=url, include_comments=False, include_tables=True, deduplicate=False, **options
     )
     return (found.text or "") if isinstance(found, Document) else ""
 
@@ -41,7 +43,7 @@ def main() -> int:
         if tree is None:
             continue
         started = time.process_time()
-        alone = [_bare(tree, p.options) for p in PASSES]
+        alone = [bare_pass_text(tree, p.options) for p in PASSES]
         bare_seconds += time.process_time() - started
         started = time.process_time()
         page = prune_page(tree)
