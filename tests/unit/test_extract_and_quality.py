@@ -19,7 +19,8 @@ from services.enrich.pipeline.extract import (
     ExtractionError,
     extract_html,
 )
-from services.enrich.pipeline.passes import prune_page, run_pass
+from services.enrich.pipeline.extract import _run as run_pass_as_extract_html_does
+from services.enrich.pipeline.passes import prune_page
 from services.enrich.pipeline.quality import Quality, cut_off, has_article
 
 LEDE = (
@@ -143,12 +144,7 @@ def test_shared_pruning_gives_what_bare_extraction_gives(page: str) -> None:
     before = etree.tostring(tree)
     pruned = prune_page(tree)
     for extraction in (PRECISION, RECALL, PRECISION_FALLBACKS):
-        text = run_pass(
-            pruned,
-            precision=extraction.options.get("favor_precision", False),
-            fast=extraction.options.get("fast", False),
-            url=None,
-        )
+        text = run_pass_as_extract_html_does(pruned, extraction, None)
         alone = trafilatura.bare_extraction(
             tree,
             include_comments=False,
