@@ -27,7 +27,7 @@ from sqlalchemy.orm import QueryableAttribute, defer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
 
-from services.api.search import Search
+from services.api.search import VECTORS, Search
 from shared.aliases import AliasTable, alias_key
 from shared.models import (
     FEED_COLUMNS,
@@ -165,9 +165,10 @@ def _newest_hit_ids(
     found, listed = 0, []
     ceiling, floor = top, top - RANK_CANDIDATES * FIRST_WINDOW
     while True:
-        window = base.where(col(Article.id) <= ceiling)
+        # On both ids: PostgreSQL carries an equality across a join, not a range.
+        window = base.where(col(Article.id) <= ceiling, VECTORS.c.article_id <= ceiling)
         if floor > 0:
-            window = window.where(col(Article.id) > floor)
+            window = window.where(col(Article.id) > floor, VECTORS.c.article_id > floor)
         hits = window.limit(RANK_CANDIDATES - found).subquery()
         count, ids = connection.execute(
             sa_select(func.count(), func.string_agg(sa_cast(hits.c.id, Text), ","))
@@ -183,6 +184,28 @@ def _newest_hit_ids(
         ceiling, floor = floor, floor - step
     connection.execute(text("SET LOCAL enable_indexscan TO DEFAULT"))
     return "{" + ",".join(listed) + "}" if listed else None
+
+
+def _best_candidates(
+    search: Search, candidates: ColumnElement[Any], *, after: Sequence[int | float] | None, limit: int
+) -> Any:
+    """The page's `limit` best candidates after the cursor, as (id, rank) ordered as a relevance
+    page is, from the vectors alone: only the page's rows are then read from the wide article
+    table. Ranked in an inner query kept apart (OFFSET 0), so that each vector is read once
+    even when the cursor's condition tests the rank."""
+    ranked = (
+        sa_select(VECTORS.c.article_id.label("id"), search.rank().label("rank"))
+        .where(VECTORS.c.article_id == any_(candidates))
+        .offset(0)
+        .subquery("ranked")
+    )
+    best = sa_select(ranked.c.id, ranked.c.rank)
+    if after is not None:
+        last_rank, last_id = after
+        best = best.where(
+            or_(ranked.c.rank < last_rank, (ranked.c.rank == last_rank) & (ranked.c.id < last_id))
+        )
+    return best.order_by(ranked.c.rank.desc(), ranked.c.id.desc()).limit(limit).subquery("best")
 
 
 def list_articles(
@@ -221,8 +244,14 @@ def list_articles(
         if ids is None:
             return []
         candidates = sa_cast(bindparam("candidate_ids", ids, Text), ARRAY(Integer))
-        query = sa_select(*SUMMARY_COLUMNS, rank, *texts).where(col(Article.id) == any_(candidates))
-    if by_relevance and search is not None:
+        best = _best_candidates(search, candidates, after=after, limit=limit)
+        query = (
+            sa_select(*SUMMARY_COLUMNS, best.c.rank, *texts)
+            .select_from(best)
+            .join(Article, col(Article.id) == best.c.id)
+            .order_by(best.c.rank.desc(), best.c.id.desc())
+        )
+    elif by_relevance and search is not None:
         rank_expr = search.rank()
         if after is not None:
             last_rank, last_id = after

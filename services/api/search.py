@@ -1,7 +1,8 @@
 """Full-text search over title and clean text, on both stores.
 
-PostgreSQL: the generated `search_vector` column (GIN-indexed), `websearch_to_tsquery`, `ts_rank`;
-the excerpt is cut in Python around the query's lexemes (services/api/snippets.py). SQLite: the
+PostgreSQL: each article's tsvector in the narrow table `article_search` (GIN-indexed, stored in
+its row: migration 0019), `websearch_to_tsquery`, `ts_rank`; the excerpt is cut in Python around
+the query's lexemes (services/api/snippets.py). SQLite: the
 FTS5 table `article_fts` (porter stemming), queried with the same websearch syntax translated by
 `websearch_to_fts5`, ranked by bm25, `snippet()` for the excerpt.
 Both mark hits with control characters that `to_html_snippet` turns into <mark> after escaping
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     DOUBLE_PRECISION,
     ColumnElement,
+    Integer,
     bindparam,
     cast,
     column,
@@ -26,14 +28,15 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.sql.expression import Select
 from sqlmodel import Session, col
 
 from services.api.snippets import START, STOP, Highlighter, query_lexemes
-from shared.models import SEARCH_COLUMN, SEARCH_TABLE, Article
+from shared.models import SEARCH_TABLE, SEARCH_VECTOR_TABLE, Article
 
 _FTS = table(SEARCH_TABLE, column("rowid"))
+VECTORS = table(SEARCH_VECTOR_TABLE, column("article_id", Integer), column("vector", TSVECTOR))
 SNIPPET_SOURCE = "snippet_source"
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -112,18 +115,22 @@ class Search:
             tsquery = self._tsquery()
             # float8: a `real` read back as text is not exactly the value compared in the
             # cursor's WHERE clause, and pages would skip tied or near-tied hits.
-            rank = func.ts_rank(literal_column(f"article.{SEARCH_COLUMN}"), tsquery)
-            return cast(rank, DOUBLE_PRECISION)
+            return cast(func.ts_rank(VECTORS.c.vector, tsquery), DOUBLE_PRECISION)
         # bm25 is smaller for better hits; negated so that both stores rank "higher is better".
         return -func.bm25(literal_column(SEARCH_TABLE))
 
     def apply(self, query: Select[Any]) -> Select[Any]:
-        """Restrict `query` (over Article) to the hits."""
+        """Restrict `query` (over Article) to the hits; on PostgreSQL it is joined to VECTORS."""
         if self.postgres:
-            return query.where(literal_column(f"article.{SEARCH_COLUMN}").op("@@")(self._tsquery()))
+            return self.join_vectors(query).where(VECTORS.c.vector.op("@@")(self._tsquery()))
         return query.join(_FTS, _FTS.c.rowid == col(Article.id)).where(
             literal_column(SEARCH_TABLE).op("MATCH")(bindparam("search_q", self.fts_query))
         )
+
+    @staticmethod
+    def join_vectors(query: Select[Any]) -> Select[Any]:
+        """`query` (over Article) joined to each article's search vector (PostgreSQL)."""
+        return query.join(VECTORS, VECTORS.c.article_id == col(Article.id))
 
     def snippet_source(self) -> tuple[ColumnElement[Any], ...]:
         """What a PostgreSQL page selects with each hit for its excerpt (nothing on SQLite)."""

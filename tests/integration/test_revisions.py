@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import text
 
 from tests.support.processes import Proc, start_service, wait_until
 from tests.support.services import Backend, free_port
@@ -181,6 +182,56 @@ def test_an_entity_filtered_feed_hears_when_a_revision_drops_the_entity(stack: S
     assert seen(entity="Ghana") == [*dropped, ("updated", story["id"], 3)]
     found = stack.api.get("/v1/articles", params={"entity": "Ghana"}).json()["items"]
     assert [a["id"] for a in found] == [story["id"]]
+
+
+def _search(stack: Stack, q: str, **params: str) -> list[int]:
+    """The ids a search finds, by relevance and newest first (the two PostgreSQL paths)."""
+    found = []
+    for sort in ("relevance", "newest"):
+        page = stack.api.get("/v1/articles", params={"q": q, "sort": sort, **params})
+        assert page.status_code == 200, page.text
+        found.append([a["id"] for a in page.json()["items"]])
+    assert found[0] == found[1]
+    return found[0]
+
+
+def _vector_is_current(stack: Stack, article_id: int) -> bool:
+    """PostgreSQL: the article's row in article_search is the vector of its text as it stands
+    (migration 0019's trigger); SQLite's FTS5 index is checked by the searches alone."""
+    if stack.engine.dialect.name != "postgresql":
+        return True
+    with stack.engine.connect() as connection:
+        return bool(
+            connection.execute(
+                text(
+                    "SELECT s.vector = article_text_vector(a.title, a.clean_text) "
+                    "FROM article a JOIN article_search s ON s.article_id = a.id WHERE a.id = :id"
+                ),
+                {"id": article_id},
+            ).scalar_one()
+        )
+
+
+def test_search_follows_revisions_and_retractions(stack: Stack) -> None:
+    """A correction is found by its new words and no longer by the words it dropped; a
+    retraction's text is found by no search, not even among the tombstones."""
+    article_id = stack.post(STORY)["id"]
+    stack.wait_final(article_id)
+    assert _vector_is_current(stack, article_id)
+    assert _search(stack, "Monday") == [article_id]
+    assert _search(stack, "Peru OR Tuesday") == []
+
+    stack.post(CORRECTED)
+    _wait_revision(stack, article_id, 2)
+    assert _vector_is_current(stack, article_id)
+    assert _search(stack, "Peru") == [article_id]
+    assert _search(stack, '"on Tuesday"') == [article_id]
+    assert _search(stack, "Monday") == []
+
+    assert stack.ingest.delete(f"/v1/articles/{article_id}").status_code == 200
+    assert _vector_is_current(stack, article_id)
+    assert _search(stack, "Peru") == []
+    assert _search(stack, "Peru", status="retracted") == []
 
 
 def test_one_batch_reports_one_status_per_id(stack: Stack) -> None:
