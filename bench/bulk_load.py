@@ -84,10 +84,10 @@ def load(url: str, articles: int) -> None:
         # are built once at the end (a sort each) instead of being updated row by row.
         cur.execute(
             "TRUNCATE article, article_search, article_entity, former_mention, entity, "
-            "entity_alias, "
-            "feed_event, article_revision, lsh_band, entity_name_pin, entity_correction"
+            "entity_alias, feed_event, article_revision, lsh_band, entity_name_pin, "
+            "entity_correction"
         )
-        rebuild = _drop_secondary_indexes(cur, ("article", "article_search", "article_entity"))
+        rebuild = _drop_secondary_indexes(cur, ("article", "article_entity"))
         cur.execute(
             "CREATE TEMP TABLE bulk_template (t int PRIMARY KEY, title text, body text, "
             "enrichment jsonb)"
@@ -110,8 +110,9 @@ def load(url: str, articles: int) -> None:
         )
         cur.execute(
             "UPDATE bulk_template SET "
-            "title_vector = article_text_vector(title, NULL), "
-            "vector = article_text_vector(title, body)"
+            "title_vector = setweight(to_tsvector('english', coalesce(title, '')), 'A'), "
+            "vector = setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+            "setweight(to_tsvector('english', coalesce(body, '')), 'B')"
         )
         # Likewise the feed's columns (migration 0018), by the function its trigger calls.
         cur.execute(
@@ -213,19 +214,21 @@ _SERIES = (
 _INSERT_ARTICLES = (
     "INSERT INTO article (id, dedupe_key, source, external_id, title, language, published_at, "
     "content_type, raw, status, attempts, error, created_at, updated_at, queued_at, enriched_at, "
-    "feed_seq, clean_text, detected_language, enrichment, feed_entities, feed_pipeline) "
+    "feed_seq, clean_text, detected_language, enrichment, search_vector, feed_entities, "
+    "feed_pipeline) "
     "SELECT i, 'bulk:' || i, 'source' || (i %% 20) || '.example', 'bulk-' || i, tp.title, 'en', "
     "at, 'text', tp.body, st, CASE st WHEN 'enriched' THEN 1 WHEN 'failed' THEN 5 ELSE 0 END, "
     "CASE WHEN st = 'failed' THEN %(error)s END, at, at, CASE WHEN st <> 'pending' THEN at END, "
     "CASE WHEN st = 'enriched' THEN at END, CASE WHEN st = 'enriched' THEN i - (i + 1) / 1000 END, "
     "CASE WHEN st = 'enriched' THEN tp.body END, CASE WHEN st = 'enriched' THEN 'en' END, "
     "CASE WHEN st = 'enriched' THEN tp.enrichment END, "
+    # Triggers are off during the load: the search vector is the template's, computed once.
+    "CASE WHEN st = 'enriched' THEN tp.vector ELSE tp.title_vector END, "
     "CASE WHEN st = 'enriched' THEN tp.feed_entities END, "
     "CASE WHEN st = 'enriched' THEN tp.feed_pipeline END "
     f"FROM ({_SERIES}) g JOIN bulk_template tp ON tp.t = g.i %% %(templates)s ORDER BY i"
 )
-# Triggers are off during the load: the search vector (migration 0019's article_search) is the
-# template's, computed once.
+# Its copy for ranking (migration 0019), which a trigger writes outside the load.
 _INSERT_VECTORS = (
     "INSERT INTO article_search (article_id, vector) "
     "SELECT i, CASE WHEN st = 'enriched' THEN tp.vector ELSE tp.title_vector END "

@@ -331,13 +331,15 @@ class WebhookDelivery(SQLModel, table=True):
     )
 
 
-# Full-text search lives in dialect-specific objects that the migrations create and the database
-# keeps current. PostgreSQL (0019, was 0014): the narrow table `article_search` (each article's
-# tsvector stored in its row, a GIN index, filled by a trigger on article); SQLite (0014): an FTS5
-# table with its shadow tables and triggers. SQLModel cannot describe them for both databases,
-# so the model-vs-migration check leaves exactly these names out and tests them on their own.
+# Full-text search lives in dialect-specific objects that migration 0014_fts creates and the
+# database keeps current (PostgreSQL: a trigger-written tsvector column + GIN index, and since
+# 0019 a copy of each vector in the narrow table `article_search`, stored in its row, that
+# ranking reads; SQLite: an FTS5 table with its shadow tables and triggers). SQLModel cannot
+# describe them for both databases, so the model-vs-migration check leaves exactly these names
+# out and tests them on their own.
+SEARCH_COLUMN = "search_vector"
+SEARCH_INDEX = "ix_article_search"
 SEARCH_VECTOR_TABLE = "article_search"
-SEARCH_INDEX = "ix_article_search_vector"
 SEARCH_TABLE = "article_fts"
 # Likewise PostgreSQL only (migration 0018): each article's feed entity list and pipeline,
 # written by a trigger whenever `enrichment` is (services/api/queries.feed_page reads them).
@@ -346,5 +348,6 @@ FEED_COLUMNS = ("feed_entities", "feed_pipeline")
 
 def is_dialect_object(name: str | None) -> bool:
     return name is not None and (
-        name in (SEARCH_VECTOR_TABLE, SEARCH_INDEX, *FEED_COLUMNS) or name.startswith(SEARCH_TABLE)
+        name in (SEARCH_COLUMN, SEARCH_INDEX, SEARCH_VECTOR_TABLE, *FEED_COLUMNS)
+        or name.startswith(SEARCH_TABLE)
     )

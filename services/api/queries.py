@@ -165,10 +165,9 @@ def _newest_hit_ids(
     found, listed = 0, []
     ceiling, floor = top, top - RANK_CANDIDATES * FIRST_WINDOW
     while True:
-        # On both ids: PostgreSQL carries an equality across a join, not a range.
-        window = base.where(col(Article.id) <= ceiling, VECTORS.c.article_id <= ceiling)
+        window = base.where(col(Article.id) <= ceiling)
         if floor > 0:
-            window = window.where(col(Article.id) > floor, VECTORS.c.article_id > floor)
+            window = window.where(col(Article.id) > floor)
         hits = window.limit(RANK_CANDIDATES - found).subquery()
         count, ids = connection.execute(
             sa_select(func.count(), func.string_agg(sa_cast(hits.c.id, Text), ","))
@@ -187,14 +186,18 @@ def _newest_hit_ids(
 
 
 def _best_candidates(
-    search: Search, candidates: ColumnElement[Any], *, after: Sequence[int | float] | None, limit: int
+    search: Search,
+    candidates: ColumnElement[Any],
+    *,
+    after: Sequence[int | float] | None,
+    limit: int,
 ) -> Any:
     """The page's `limit` best candidates after the cursor, as (id, rank) ordered as a relevance
     page is, from the vectors alone: only the page's rows are then read from the wide article
     table. Ranked in an inner query kept apart (OFFSET 0), so that each vector is read once
     even when the cursor's condition tests the rank."""
     ranked = (
-        sa_select(VECTORS.c.article_id.label("id"), search.rank().label("rank"))
+        sa_select(VECTORS.c.article_id.label("id"), search.rank(VECTORS.c.vector).label("rank"))
         .where(VECTORS.c.article_id == any_(candidates))
         .offset(0)
         .subquery("ranked")

@@ -1,10 +1,11 @@
 """Full-text search over title and clean text, on both stores.
 
-PostgreSQL: each article's tsvector in the narrow table `article_search` (GIN-indexed, stored in
-its row: migration 0019), `websearch_to_tsquery`, `ts_rank`; the excerpt is cut in Python around
-the query's lexemes (services/api/snippets.py). SQLite: the
-FTS5 table `article_fts` (porter stemming), queried with the same websearch syntax translated by
-`websearch_to_fts5`, ranked by bm25, `snippet()` for the excerpt.
+PostgreSQL: the trigger-written `search_vector` column (GIN-indexed), `websearch_to_tsquery`,
+`ts_rank` (relevance pages rank the copy of each vector in the narrow table `article_search`,
+migration 0019); the excerpt is cut in Python around the query's lexemes
+(services/api/snippets.py). SQLite: the FTS5 table `article_fts` (porter stemming), queried with
+the same websearch syntax translated by `websearch_to_fts5`, ranked by bm25, `snippet()` for the
+excerpt.
 Both mark hits with control characters that `to_html_snippet` turns into <mark> after escaping
 the text, so a snippet is safe to put into a page as it is.
 """
@@ -33,9 +34,10 @@ from sqlalchemy.sql.expression import Select
 from sqlmodel import Session, col
 
 from services.api.snippets import START, STOP, Highlighter, query_lexemes
-from shared.models import SEARCH_TABLE, SEARCH_VECTOR_TABLE, Article
+from shared.models import SEARCH_COLUMN, SEARCH_TABLE, SEARCH_VECTOR_TABLE, Article
 
 _FTS = table(SEARCH_TABLE, column("rowid"))
+# Each article's vector again, stored in the row of a narrow table: what ranking candidates reads.
 VECTORS = table(SEARCH_VECTOR_TABLE, column("article_id", Integer), column("vector", TSVECTOR))
 SNIPPET_SOURCE = "snippet_source"
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -110,27 +112,25 @@ class Search:
     def _tsquery(self) -> ColumnElement[Any]:
         return cast(bindparam("search_tsq", self.tsquery_text), TSQUERY)
 
-    def rank(self) -> ColumnElement[float]:
+    def rank(self, vector: ColumnElement[Any] | None = None) -> ColumnElement[float]:
+        """The rank of a hit; on PostgreSQL of `vector` (VECTORS.c.vector), by default of the
+        article row's own column (the same value)."""
         if self.postgres:
             tsquery = self._tsquery()
+            vector = vector if vector is not None else literal_column(f"article.{SEARCH_COLUMN}")
             # float8: a `real` read back as text is not exactly the value compared in the
             # cursor's WHERE clause, and pages would skip tied or near-tied hits.
-            return cast(func.ts_rank(VECTORS.c.vector, tsquery), DOUBLE_PRECISION)
+            return cast(func.ts_rank(vector, tsquery), DOUBLE_PRECISION)
         # bm25 is smaller for better hits; negated so that both stores rank "higher is better".
         return -func.bm25(literal_column(SEARCH_TABLE))
 
     def apply(self, query: Select[Any]) -> Select[Any]:
-        """Restrict `query` (over Article) to the hits; on PostgreSQL it is joined to VECTORS."""
+        """Restrict `query` (over Article) to the hits."""
         if self.postgres:
-            return self.join_vectors(query).where(VECTORS.c.vector.op("@@")(self._tsquery()))
+            return query.where(literal_column(f"article.{SEARCH_COLUMN}").op("@@")(self._tsquery()))
         return query.join(_FTS, _FTS.c.rowid == col(Article.id)).where(
             literal_column(SEARCH_TABLE).op("MATCH")(bindparam("search_q", self.fts_query))
         )
-
-    @staticmethod
-    def join_vectors(query: Select[Any]) -> Select[Any]:
-        """`query` (over Article) joined to each article's search vector (PostgreSQL)."""
-        return query.join(VECTORS, VECTORS.c.article_id == col(Article.id))
 
     def snippet_source(self) -> tuple[ColumnElement[Any], ...]:
         """What a PostgreSQL page selects with each hit for its excerpt (nothing on SQLite)."""

@@ -196,15 +196,15 @@ def _search(stack: Stack, q: str, **params: str) -> list[int]:
 
 
 def _vector_is_current(stack: Stack, article_id: int) -> bool:
-    """PostgreSQL: the article's row in article_search is the vector of its text as it stands
-    (migration 0019's trigger); SQLite's FTS5 index is checked by the searches alone."""
+    """PostgreSQL: the article's row in article_search (what ranking reads, migration 0019) is
+    the vector of its text as it stands; SQLite's FTS5 index is checked by the searches alone."""
     if stack.engine.dialect.name != "postgresql":
         return True
     with stack.engine.connect() as connection:
         return bool(
             connection.execute(
                 text(
-                    "SELECT s.vector = article_text_vector(a.title, a.clean_text) "
+                    "SELECT s.vector = a.search_vector "
                     "FROM article a JOIN article_search s ON s.article_id = a.id WHERE a.id = :id"
                 ),
                 {"id": article_id},

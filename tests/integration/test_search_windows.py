@@ -68,12 +68,11 @@ def _expected(engine: Engine, q: str) -> list[int]:
         rows = connection.execute(
             text(
                 "WITH q AS (SELECT websearch_to_tsquery('english', :q) AS tsq), "
-                "newest AS (SELECT id, vector FROM article "
-                "JOIN article_search ON article_id = id, q "
-                "WHERE vector @@ q.tsq AND status <> 'retracted' "
+                "newest AS (SELECT id, search_vector FROM article, q "
+                "WHERE search_vector @@ q.tsq AND status <> 'retracted' "
                 "ORDER BY id DESC LIMIT :n) "
                 "SELECT id FROM newest, q "
-                "ORDER BY ts_rank(vector, q.tsq)::float8 DESC, id DESC"
+                "ORDER BY ts_rank(search_vector, q.tsq)::float8 DESC, id DESC"
             ),
             {"q": q, "n": CANDIDATES},
         )
