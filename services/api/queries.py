@@ -124,8 +124,10 @@ _SUMMARY_ONLY = (*_TEXTS, _deferred(Article.enrichment))
 
 # See list_articles: how many of the newest hits a PostgreSQL search ranks (and so the most a
 # relevance search returns; sort=newest has no such bound). Ranking reads each candidate's
-# 3.3 KB TOASTed vector: at 2,000 a phrase search cost ~55 ms of CPU, over the 50 ms target for
-# its p99 on its own; at 1,000 ~35 (bench/ANALYSIS.md, "Consumer reads, third pass").
+# 3.3 KB vector: TOASTed, at 2,000 a phrase search cost ~55 ms of CPU, over the 50 ms target for
+# its p99 on its own; at 1,000 ~35 (bench/ANALYSIS.md, "Consumer reads, third pass"). Read from
+# the narrow table's in-row copies since (0019), ranking 1,000 costs ~5 instead of ~10 ms of
+# database CPU ("fourth pass").
 RANK_CANDIDATES = 1000
 
 
@@ -240,9 +242,10 @@ def list_articles(
     if search is not None:
         query = search.apply(query)
     if by_relevance and search is not None and search.postgres:
-        # Ranking reads each hit's whole vector (kilobytes, TOASTed) and a common word matches a
-        # third of the store, so relevance is computed among the newest RANK_CANDIDATES hits:
-        # their ids come first, then only those rows are fetched (by key) and ranked.
+        # Ranking reads each hit's whole vector (kilobytes) and a common word matches a third
+        # of the store, so relevance is computed among the newest RANK_CANDIDATES hits: their
+        # ids come first, then their vectors are ranked (the in-row copies in article_search)
+        # and only the page's article rows are read.
         ids = _newest_hit_ids(session, search, filters=filters, aliases=aliases)
         if ids is None:
             return []
