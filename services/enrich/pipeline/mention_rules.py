@@ -9,7 +9,9 @@ article: where the small model is reliably wrong, a plain rule is reliably right
   ("Clemens Fuest" tagged ORG);
 - a one-word "person" written like a brand ("SpaceX", "OpenAI", "LSEG") is an ORG, and a
   "person" whose last word names a kind of thing ("Fitch Ratings", "Harmon Springs") is that;
-- a common given name followed by a surname is a person even where the model saw nothing;
+- a common given name followed by a surname is a person even where the model saw nothing,
+  and so is a one-word mention of a given name with its surname beside it ("Novak" ORG +
+  "Djokovic" -> "Novak Djokovic" PERSON), or a one-word mention after a given name;
 - the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place.
 """
 
@@ -200,6 +202,59 @@ def untagged_full_names(
     return found
 
 
+_NEXT_WORD = re.compile(r" ([A-Z][\w'’-]+)")
+_PREVIOUS_WORD = re.compile(r"(?<![\w'’.-])([A-Z][\w'’-]+) $")
+
+
+def join_given_names(
+    mentions: list[RawMention], text: str, given_names: frozenset[str]
+) -> list[RawMention]:
+    """A given name and the capitalised word beside it are one person, where the model tagged
+    only one of the two ("Novak" ORG before "Djokovic") or tagged them apart. The word beside
+    must read as a surname (no head word like "Group", no acronym) and be untagged or a
+    one-word mention itself, which the joined name replaces."""
+    starts = {m.start: m for m in mentions}
+    covered = bytearray(len(text))
+    for m in mentions:
+        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    joined: dict[int, RawMention] = {}  # start of each replaced mention -> the joined name
+    for m in mentions:
+        if " " in m.text or m.start in joined:
+            continue
+        after = _NEXT_WORD.match(text, m.end)
+        before = _PREVIOUS_WORD.search(text, max(0, m.start - 40), m.start)
+        if m.text in given_names and after:
+            first, last = m, (after.start(1), after.end(1))
+        elif before and before.group(1) in given_names and not opens_sentence(text, m.start):
+            first, last = None, (m.start, m.end)
+            given = (before.start(1), before.end(1))
+        else:
+            continue
+        begin = first.start if first else given[0]
+        words = text[begin : last[1]].split(" ")
+        if not _looks_like_full_name(_strip_possessive(words), given_names):
+            continue
+        end = begin + len(" ".join(_strip_possessive(words)))
+        neighbour = starts.get(last[0] if first else begin)
+        other = neighbour if neighbour is not None and neighbour is not m else None
+        if other is not None and " " in other.text:
+            continue
+        if other is None and any(covered[n] for n in range(*(last if first else given))):
+            continue
+        name = RawMention(text[begin:end], "PERSON", begin, end)
+        joined[m.start] = name
+        if other is not None:
+            joined[other.start] = name
+    if not joined:
+        return mentions
+    kept = [joined.get(m.start, m) for m in mentions]
+    return sorted({(m.start, m.end, m.label): m for m in kept}.values(), key=lambda m: m.start)
+
+
+def _strip_possessive(words: list[str]) -> list[str]:
+    return [*words[:-1], _POSSESSIVE_END.sub("", words[-1])]
+
+
 def _without_nested(mentions: list[RawMention]) -> list[RawMention]:
     """Drop mentions inside another one (an organisation extended over "of Kenya")."""
     kept: list[RawMention] = []
@@ -242,6 +297,7 @@ def refine_mentions(
             if trimmed is not None:
                 refined.append(relabel(trimmed, given_names))
     refined = _without_nested([extend_organisation(m, text) for m in refined])
+    refined = join_given_names(refined, text, given_names)
     refined = sorted(
         [*refined, *untagged_full_names(text, refined, given_names)], key=lambda m: m.start
     )
