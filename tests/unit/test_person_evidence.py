@@ -140,3 +140,24 @@ def test_the_given_names_list_reaches_international_names_but_not_words_or_place
     names = load_word_list(PACKAGED_MORE_GIVEN_NAMES)
     assert {"Novak", "Jannik", "Erling", "Dirk", "Pascal"} <= names
     assert not {"Apple", "Paris", "London", "Will", "May", "Hjh"} & names
+
+
+# Span shapes around a person.
+
+
+def test_a_nationality_in_front_of_a_full_name_is_split_off() -> None:
+    text = "American Novak Brown outclassed the Olympic champion for the third time."
+    groups = resolved(text, ("American Novak Brown", "ORG"))
+    assert spans(groups) == {("American", "NORP"), ("Novak Brown", "PERSON")}
+
+
+def test_a_full_name_after_a_tagged_nationality_is_found() -> None:
+    text = "Serbian Novak Djokovic beat Swiss Stan Wawrinka on Friday."
+    groups = resolved(text, ("Serbian", "NORP"), ("Swiss", "NORP"), ("Stan Wawrinka", "PERSON"))
+    assert ("Novak Djokovic", "PERSON") in labels(groups)
+
+
+def test_every_set_score_behind_a_player_is_cut() -> None:
+    text = "Kasper Vuorinen beat Mateo Alvarez 6-3 6-2 in the second round."
+    groups = resolved(text, ("Kasper Vuorinen", "PERSON"), ("Mateo Alvarez 6-3 6-2", "PERSON"))
+    assert spans(groups) == {("Kasper Vuorinen", "PERSON"), ("Mateo Alvarez", "PERSON")}

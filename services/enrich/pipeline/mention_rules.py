@@ -12,6 +12,8 @@ article: where the small model is reliably wrong, a plain rule is reliably right
 - a common given name followed by a surname is a person even where the model saw nothing,
   and so is a one-word mention of a given name with its surname beside it ("Novak" ORG +
   "Djokovic" -> "Novak Djokovic" PERSON), or a one-word mention after a given name;
+- a nationality in front of a full name is no part of it: "Australian Rodney Eyles" (ORG) ->
+  "Australian" (NORP) + "Rodney Eyles" (PERSON);
 - the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place.
 """
 
@@ -30,6 +32,7 @@ from services.enrich.pipeline.span_shapes import (
     split_glued,
     split_joined,
 )
+from shared.aliases import AliasTable
 
 _TITLE_WORDS = (
     "President|Vice President|Prime Minister|Chancellor|Minister|Secretary|Treasurer|Premier|"
@@ -145,6 +148,23 @@ def split_at_title(m: RawMention) -> list[RawMention]:
     return pieces
 
 
+def split_nationality(
+    m: RawMention, given_names: frozenset[str], aliases: AliasTable | None
+) -> list[RawMention]:
+    """ "Australian Rodney Eyles" -> the nationality and the person (see the module's notes)."""
+    words = m.text.split(" ")
+    if aliases is None or len(words) < 3 or aliases.lookup(m.text) is not None:
+        return [m]
+    known = aliases.lookup(words[0])
+    if known is None or known.label != "NORP":
+        return [m]
+    if not _looks_like_full_name(words[1:], given_names):
+        return [m]
+    person = " ".join(words[1:])
+    offset = len(words[0]) + 1
+    return [_shifted(m, words[0], m.start, "NORP"), _shifted(m, person, m.start + offset, "PERSON")]
+
+
 def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool:
     if not 2 <= len(words) <= 4 or words[0] not in given_names:
         return False
@@ -180,16 +200,25 @@ def untagged_full_names(
     text: str, mentions: list[RawMention], given_names: frozenset[str]
 ) -> list[RawMention]:
     """People the model missed: a common given name and one or two capitalised words, the end of
-    a run of capitalised words ("Republican Curtis Sliwa" -> "Curtis Sliwa"), nowhere tagged."""
+    a run of capitalised words ("Republican Curtis Sliwa" -> "Curtis Sliwa"), not tagged; the
+    run may open with a tagged word ("Serbian" NORP in "Serbian Novak Djokovic")."""
     covered = bytearray(len(text))
     for m in mentions:
         covered[m.start : m.end] = b"\x01" * (m.end - m.start)
     found = []
     for run in _CAPITALISED_RUN.finditer(text):
-        if any(covered[run.start() : run.end()]):
-            continue
         words = run.group(0).split(" ")
-        first = next((i for i, w in enumerate(words) if w in given_names), None)
+        starts = [
+            run.start() + len(" ".join(words[:i])) + (1 if i else 0) for i in range(len(words))
+        ]
+        first = next(
+            (
+                i
+                for i, w in enumerate(words)
+                if w in given_names and not any(covered[starts[i] : run.end()])
+            ),
+            None,
+        )
         if first is None or not 2 <= len(words) - first <= 3:
             continue
         name_words = words[first:]
@@ -282,15 +311,20 @@ def dateline_place(text: str) -> RawMention | None:
 
 
 def refine_mentions(
-    mentions: Iterable[RawMention], *, text: str, given_names: frozenset[str]
+    mentions: Iterable[RawMention],
+    *,
+    text: str,
+    given_names: frozenset[str],
+    aliases: AliasTable | None = None,
 ) -> list[RawMention]:
     refined = []
     for mention in mentions:
         pieces = [
-            titled
+            person
             for joined in split_joined(drop_tail(mention))
             for glued in split_glued(joined, text)
             for titled in split_at_title(glued)
+            for person in split_nationality(titled, given_names, aliases)
         ]
         for piece in pieces:
             trimmed = trim_lowercase_edges(drop_descriptor(drop_score(piece)))
