@@ -5,6 +5,9 @@ list those rules read."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from eval.build_given_names import conll_train_given_names
 from services.enrich.config import PACKAGED_MORE_GIVEN_NAMES, load_word_list
 from services.enrich.pipeline.document import EntityGroup
 from services.enrich.pipeline.entities import RawMention
@@ -161,3 +164,18 @@ def test_every_set_score_behind_a_player_is_cut() -> None:
     text = "Kasper Vuorinen beat Mateo Alvarez 6-3 6-2 in the second round."
     groups = resolved(text, ("Kasper Vuorinen", "PERSON"), ("Mateo Alvarez 6-3 6-2", "PERSON"))
     assert spans(groups) == {("Kasper Vuorinen", "PERSON"), ("Mateo Alvarez", "PERSON")}
+
+
+def test_eng_train_evidence_keeps_names_that_open_people_and_not_words(tmp_path: Path) -> None:
+    rows = [
+        "-DOCSTART- -X- O O",
+        "",
+        *["Glen NNP I-NP I-PER", "Hoddle NNP I-NP I-PER", "said VBD I-VP O", ""] * 2,
+        "Dirk NNP I-NP I-PER", "Medved NNP I-NP I-PER", "",
+        *["Rose NNP I-NP I-PER", "Smith NNP I-NP I-PER", ""] * 2,
+        *["the DT I-NP O", "Rose NNP I-NP I-LOC", "Bowl NNP I-NP I-LOC", ""] * 3,
+    ]  # fmt: skip
+    path = tmp_path / "eng.train"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # Glen opens two names and nothing else; Dirk only one; Rose is a place more often.
+    assert conll_train_given_names(path) == {"Glen"}
