@@ -93,10 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
     parser.add_argument(
         "--set",
-        choices=["devset", "heldout", "conll", "real"],
+        choices=["devset", "heldout", "modern", "conll", "real"],
         default="devset",
         help="devset: the set rules were tuned on; heldout: articles written and labelled apart, "
-        "never used for tuning (results in eval/RESULTS-heldout.md); conll: CoNLL-2003 "
+        "never used for tuning (results in eval/RESULTS-heldout.md); modern: short modern news "
+        "articles (sport, tech, business) written apart from the entity rules, entities only "
+        "(eval/RESULTS-modern.md); conll: CoNLL-2003 "
         "development split, entities only (eval/RESULTS-conll.md); real: extraction on real web "
         "pages (eval/RESULTS-real.md)",
     )
@@ -146,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{system}\t{article_id}\t{kind}\t{label}\t{surface}")
     if not args.no_write:
         path = (
-            RESULTS_PATH if args.set == "devset" else RESULTS_PATH.with_name("RESULTS-heldout.md")
+            RESULTS_PATH
+            if args.set == "devset"
+            else RESULTS_PATH.with_name(f"RESULTS-{args.set}.md")
         )
         path.write_text(text, encoding="utf-8")
     return 0

@@ -24,22 +24,29 @@ def _known_non_person(aliases: AliasTable, surface: str) -> bool:
     return known is not None and known.label not in (None, "PERSON")
 
 
-def _full_names_by_short_form(mentions: list[RawMention], aliases: AliasTable) -> dict[str, str]:
+def _full_names_by_short_form(
+    mentions: list[RawMention], aliases: AliasTable
+) -> tuple[dict[str, str], set[str]]:
     """Map a surname (or trailing part) to the one multi-word PERSON name in the article it ends.
-    Known places and organisations are neither full names nor short forms: a model's "Stellar
-    Live Asia" (PERSON) must not turn every "Asia" into a person."""
+    Known places and organisations are no full names, and as short forms they join only where
+    the mention itself is a PERSON (returned apart): a model's "Stellar Live Asia" (PERSON) must
+    not turn every "Asia" into a person, but "Jordan" that the label evidence made Neil
+    Jordan's is his."""
     candidates: dict[str, set[str]] = defaultdict(set)
+    known_short = set()
     for m in mentions:
         words = m.text.split()
         if m.label == "PERSON" and len(words) > 1 and not _known_non_person(aliases, m.text):
             for cut in range(1, len(words)):
                 short = " ".join(words[cut:])
-                if not _known_non_person(aliases, short):
-                    candidates[alias_key(short)].add(m.text)
+                candidates[alias_key(short)].add(m.text)
+                if _known_non_person(aliases, short):
+                    known_short.add(alias_key(short))
     # A short form that could end two different people ("Smith") stays unresolved.
     resolved = {short: next(iter(names)) for short, names in candidates.items() if len(names) == 1}
-    resolved.update(_full_names_by_first_word(mentions, aliases, set(candidates)))
-    return resolved
+    trailing = set(candidates) - known_short
+    resolved.update(_full_names_by_first_word(mentions, aliases, trailing))
+    return resolved, known_short
 
 
 def _full_names_by_first_word(
@@ -72,7 +79,7 @@ def canonicalise(
 ) -> list[EntityGroup]:
     """Group the mentions into entities, in order of first appearance (salience is scored
     after)."""
-    full_name_of = _full_names_by_short_form(mentions, aliases)
+    full_name_of, known_short = _full_names_by_short_form(mentions, aliases)
     full_names = {
         alias_key(m.text)
         for m in mentions
@@ -92,7 +99,7 @@ def canonicalise(
         known = aliases.lookup(m.text)
         if key in full_names:
             name, label = m.text, "PERSON"
-        elif key in full_name_of:
+        elif key in full_name_of and (key not in known_short or m.label == "PERSON"):
             name, label = full_name_of[key], "PERSON"
         elif known is not None:
             name, label = known.name, known.label or votes[key].most_common(1)[0][0]

@@ -11,9 +11,18 @@ guess at one occurrence.
 - the other way round, a one-word "place" that speaks ("Belichick said") and that the article
   never places (no "in/at/near Belichick"), that is no known place and no part of a longer
   name, is a person;
+- a known place or organisation that ends the one full PERSON name in the article ("Neil
+  Jordan" ... "Jordan said"), that the article never places ("in Jordan") and that acts as a
+  person at least once (speaks, owns, "who", or a person's cue below), is that person;
+- a one-word name written the way news writes only people is a person in all its mentions:
+  an age after it ("Vuorinen, 31,"), a relative ("Vuorinen's wife"), "he" or "she" as what it
+  said ("Vuorinen said he"), or a sportsperson's role or seeding before it ("top seed
+  Vuorinen", "striker Vuorinen", "Mr Vuorinen"), unless it is a known place or organisation
+  or the article places it;
 - a city or a "person" that beats, draws with or loses to another side is a team ("Newcastle
   beat Southampton", "Derbyshire lost to Kent"): an ORG. Countries keep their label (national
-  sides are named after the place), and so do people with a full name in the article.
+  sides are named after the place), and so do people with a full name in the article or a
+  person's cue above that the article never places ("top seed Vuorinen beat Alvarez").
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ _PERSON_AFTER = re.compile(
 _ANY_PLACE_BEFORE = re.compile(
     r"\b(?:in|at|near|outside|around|across|towards?|into|from|of|to|via)\s$"
 )
+_POSSESSIVE_AFTER = re.compile(r"['’]s\b")
+_SAID_BEFORE = re.compile(r"\b(?:said|says|told)\s$")
 _SPEAKS_AFTER = re.compile(r"^,?\s+(?:said|says|told|added|explained|admitted|joked|who)\b")
 MIN_PLACE_EVIDENCE = 2
 _MATCH_VERBS = (
@@ -44,6 +55,21 @@ _MATCH_VERBS = (
 _TEAM_AFTER = re.compile(rf"^\s+(?:{_MATCH_VERBS})\s+(?:the\s+)?[A-Z]")
 _TEAM_BEFORE = re.compile(rf"(?:\b(?:{_MATCH_VERBS})|\bv|\bvs\.?|\bversus)\s+(?:the\s+)?$")
 _TEAM_FROM = frozenset({"PERSON", "GPE", "LOC"})
+# What news writes after a person's name only: an age, a relative, "said he".
+_PERSON_CUE_AFTER = re.compile(
+    r"^(?:,\s\d{1,2},"
+    r"|['’]s\s+(?:wife|husband|father|mother|son|daughter|brother|sister|girlfriend|boyfriend"
+    r"|fianc[ée]e?|parents|birthday|childhood)\b"
+    r"|,?\s+(?:said|says|told\s+\w+|added|admitted|explained|insisted)\s+(?:that\s+)?(?:he|she)\b)"
+)
+# ... and before it: a sportsperson's role or seeding, or a courtesy title the model left out.
+_PERSON_CUE_BEFORE = re.compile(
+    r"(?:\b(?:compatriot|team-?mate|striker|midfielder|defender|goalkeeper|winger|quarterback"
+    r"|pitcher|golfer|world\s+number\s+(?:one|two|three|\d+)|seed|seeded)"
+    r"|\b(?:Mr|Mrs|Ms|Dr))\.?\s$",
+    re.IGNORECASE,  # "Striker Brankovic" opening a sentence
+)
+_PERSON_CUED_FROM = frozenset({"ORG", "GPE", "LOC", "FAC", "PERSON"})  # not NORP: "the Marines"
 
 
 def _majority(mentions: list[RawMention]) -> dict[str, Counter[str]]:
@@ -69,7 +95,93 @@ def vote_labels(
     """The step: surnames' votes first, then places by name and by context, then teams."""
     mentions = people_by_speech(people_by_surname(mentions, aliases), text, aliases)
     mentions = places_by_context(places_by_name(mentions, text, aliases, cities), text, aliases)
+    mentions = people_by_cues(known_surnames_as_people(mentions, text, aliases), text, aliases)
     return teams_by_context(mentions, text, aliases)
+
+
+def _sole_full_name_ends(mentions: list[RawMention]) -> set[str]:
+    """Last words that end exactly one multi-word PERSON name in the article."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.label == "PERSON" and " " in m.text:
+            owners[alias_key(m.text.split()[-1])].add(alias_key(m.text))
+    return {last for last, names in owners.items() if len(names) == 1}
+
+
+def _acts_as_person(m: RawMention, text: str) -> bool:
+    after = text[m.end : m.end + 40]
+    return bool(
+        _PERSON_AFTER.match(after)
+        or _PERSON_CUE_AFTER.match(after)
+        or _SAID_BEFORE.search(text, max(0, m.start - 12), m.start)
+        or _PERSON_CUE_BEFORE.search(text, max(0, m.start - 30), m.start)
+    )
+
+
+def _placed(m: RawMention, text: str) -> bool:
+    """ "in Jordan", but not "in Jordan's film"."""
+    return bool(
+        _ANY_PLACE_BEFORE.search(text, max(0, m.start - 12), m.start)
+        and not _POSSESSIVE_AFTER.match(text, m.end)
+    )
+
+
+def known_surnames_as_people(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """A known place or organisation that is the surname of the article's one person of that
+    name, never placed, and acting as a person somewhere, is that person everywhere."""
+    surnames = _sole_full_name_ends(mentions)
+    alone = defaultdict(list)
+    for m in mentions:
+        key = alias_key(m.text)
+        if " " not in m.text and key in surnames and _known_non_person(aliases, key):
+            alone[key].append(m)
+    people = {
+        key
+        for key, found in alone.items()
+        if not any(_placed(m, text) for m in found) and any(_acts_as_person(m, text) for m in found)
+    }
+    if not people:
+        return mentions
+    return [
+        RawMention(m.text, "PERSON", m.start, m.end)
+        if " " not in m.text and alias_key(m.text) in people
+        else m
+        for m in mentions
+    ]
+
+
+def _person_cued(mentions: list[RawMention], text: str, aliases: AliasTable) -> set[str]:
+    """One-word names that a person's cue stands beside somewhere in the article (see the
+    module's notes), that are no known place or organisation."""
+    cued, placed = set(), set()
+    for m in mentions:
+        if " " in m.text or m.label not in _PERSON_CUED_FROM:
+            continue
+        if _placed(m, text):  # "a teacher from Leeds, said she"
+            placed.add(alias_key(m.text))
+        elif _PERSON_CUE_AFTER.match(text[m.end : m.end + 40]) or _PERSON_CUE_BEFORE.search(
+            text, max(0, m.start - 30), m.start
+        ):
+            cued.add(alias_key(m.text))
+    return {key for key in cued - placed if not _known_non_person(aliases, key)}
+
+
+def _known_non_person(aliases: AliasTable, surface: str) -> bool:
+    known = aliases.lookup(surface)
+    return known is not None and known.label not in (None, "PERSON")
+
+
+def people_by_cues(mentions: list[RawMention], text: str, aliases: AliasTable) -> list[RawMention]:
+    """A one-word name beside a person's cue is a person in all its mentions."""
+    people = _person_cued(mentions, text, aliases)
+    return [
+        RawMention(m.text, "PERSON", m.start, m.end)
+        if m.label != "PERSON" and " " not in m.text and alias_key(m.text) in people
+        else m
+        for m in mentions
+    ]
 
 
 def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
@@ -195,7 +307,7 @@ def teams_by_context(
         for m in mentions
         if m.label == "PERSON" and " " in m.text
         for part in (m.text, m.text.split()[-1])
-    }
+    } | _person_cued(mentions, text, aliases)
     teams = set()
     for index, m in enumerate(mentions):
         key = alias_key(m.text)

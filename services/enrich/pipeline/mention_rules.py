@@ -9,7 +9,11 @@ article: where the small model is reliably wrong, a plain rule is reliably right
   ("Clemens Fuest" tagged ORG);
 - a one-word "person" written like a brand ("SpaceX", "OpenAI", "LSEG") is an ORG, and a
   "person" whose last word names a kind of thing ("Fitch Ratings", "Harmon Springs") is that;
-- a common given name followed by a surname is a person even where the model saw nothing;
+- a common given name followed by a surname is a person even where the model saw nothing,
+  and so is a one-word mention of a given name with its surname beside it ("Novak" ORG +
+  "Djokovic" -> "Novak Djokovic" PERSON), or a one-word mention after a given name;
+- a nationality in front of a full name is no part of it: "Australian Rodney Eyles" (ORG) ->
+  "Australian" (NORP) + "Rodney Eyles" (PERSON);
 - the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place.
 """
 
@@ -28,6 +32,7 @@ from services.enrich.pipeline.span_shapes import (
     split_glued,
     split_joined,
 )
+from shared.aliases import AliasTable
 
 _TITLE_WORDS = (
     "President|Vice President|Prime Minister|Chancellor|Minister|Secretary|Treasurer|Premier|"
@@ -143,6 +148,23 @@ def split_at_title(m: RawMention) -> list[RawMention]:
     return pieces
 
 
+def split_nationality(
+    m: RawMention, given_names: frozenset[str], aliases: AliasTable | None
+) -> list[RawMention]:
+    """ "Australian Rodney Eyles" -> the nationality and the person (see the module's notes)."""
+    words = m.text.split(" ")
+    if aliases is None or len(words) < 3 or aliases.lookup(m.text) is not None:
+        return [m]
+    known = aliases.lookup(words[0])
+    if known is None or known.label != "NORP":
+        return [m]
+    if not _looks_like_full_name(words[1:], given_names):
+        return [m]
+    person = " ".join(words[1:])
+    offset = len(words[0]) + 1
+    return [_shifted(m, words[0], m.start, "NORP"), _shifted(m, person, m.start + offset, "PERSON")]
+
+
 def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool:
     if not 2 <= len(words) <= 4 or words[0] not in given_names:
         return False
@@ -178,16 +200,25 @@ def untagged_full_names(
     text: str, mentions: list[RawMention], given_names: frozenset[str]
 ) -> list[RawMention]:
     """People the model missed: a common given name and one or two capitalised words, the end of
-    a run of capitalised words ("Republican Curtis Sliwa" -> "Curtis Sliwa"), nowhere tagged."""
+    a run of capitalised words ("Republican Curtis Sliwa" -> "Curtis Sliwa"), not tagged; the
+    run may open with a tagged word ("Serbian" NORP in "Serbian Novak Djokovic")."""
     covered = bytearray(len(text))
     for m in mentions:
         covered[m.start : m.end] = b"\x01" * (m.end - m.start)
     found = []
     for run in _CAPITALISED_RUN.finditer(text):
-        if any(covered[run.start() : run.end()]):
-            continue
         words = run.group(0).split(" ")
-        first = next((i for i, w in enumerate(words) if w in given_names), None)
+        starts = [
+            run.start() + len(" ".join(words[:i])) + (1 if i else 0) for i in range(len(words))
+        ]
+        first = next(
+            (
+                i
+                for i, w in enumerate(words)
+                if w in given_names and not any(covered[starts[i] : run.end()])
+            ),
+            None,
+        )
         if first is None or not 2 <= len(words) - first <= 3:
             continue
         name_words = words[first:]
@@ -198,6 +229,59 @@ def untagged_full_names(
         start = run.start() + len(" ".join(words[:first])) + (1 if first else 0)
         found.append(RawMention(name, "PERSON", start, start + len(name)))
     return found
+
+
+_NEXT_WORD = re.compile(r" ([A-Z][\w'’-]+)")
+_PREVIOUS_WORD = re.compile(r"(?<![\w'’.-])([A-Z][\w'’-]+) $")
+
+
+def join_given_names(
+    mentions: list[RawMention], text: str, given_names: frozenset[str]
+) -> list[RawMention]:
+    """A given name and the capitalised word beside it are one person, where the model tagged
+    only one of the two ("Novak" ORG before "Djokovic") or tagged them apart. The word beside
+    must read as a surname (no head word like "Group", no acronym) and be untagged or a
+    one-word mention itself, which the joined name replaces."""
+    starts = {m.start: m for m in mentions}
+    covered = bytearray(len(text))
+    for m in mentions:
+        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    joined: dict[int, RawMention] = {}  # start of each replaced mention -> the joined name
+    for m in mentions:
+        if " " in m.text or m.start in joined:
+            continue
+        after = _NEXT_WORD.match(text, m.end)
+        before = _PREVIOUS_WORD.search(text, max(0, m.start - 40), m.start)
+        if m.text in given_names and after:
+            first, last = m, (after.start(1), after.end(1))
+        elif before and before.group(1) in given_names and not opens_sentence(text, m.start):
+            first, last = None, (m.start, m.end)
+            given = (before.start(1), before.end(1))
+        else:
+            continue
+        begin = first.start if first else given[0]
+        words = text[begin : last[1]].split(" ")
+        if not _looks_like_full_name(_strip_possessive(words), given_names):
+            continue
+        end = begin + len(" ".join(_strip_possessive(words)))
+        neighbour = starts.get(last[0] if first else begin)
+        other = neighbour if neighbour is not None and neighbour is not m else None
+        if other is not None and " " in other.text:
+            continue
+        if other is None and any(covered[n] for n in range(*(last if first else given))):
+            continue
+        name = RawMention(text[begin:end], "PERSON", begin, end)
+        joined[m.start] = name
+        if other is not None:
+            joined[other.start] = name
+    if not joined:
+        return mentions
+    kept = [joined.get(m.start, m) for m in mentions]
+    return sorted({(m.start, m.end, m.label): m for m in kept}.values(), key=lambda m: m.start)
+
+
+def _strip_possessive(words: list[str]) -> list[str]:
+    return [*words[:-1], _POSSESSIVE_END.sub("", words[-1])]
 
 
 def _without_nested(mentions: list[RawMention]) -> list[RawMention]:
@@ -227,21 +311,27 @@ def dateline_place(text: str) -> RawMention | None:
 
 
 def refine_mentions(
-    mentions: Iterable[RawMention], *, text: str, given_names: frozenset[str]
+    mentions: Iterable[RawMention],
+    *,
+    text: str,
+    given_names: frozenset[str],
+    aliases: AliasTable | None = None,
 ) -> list[RawMention]:
     refined = []
     for mention in mentions:
         pieces = [
-            titled
+            person
             for joined in split_joined(drop_tail(mention))
             for glued in split_glued(joined, text)
             for titled in split_at_title(glued)
+            for person in split_nationality(titled, given_names, aliases)
         ]
         for piece in pieces:
             trimmed = trim_lowercase_edges(drop_descriptor(drop_score(piece)))
             if trimmed is not None:
                 refined.append(relabel(trimmed, given_names))
     refined = _without_nested([extend_organisation(m, text) for m in refined])
+    refined = join_given_names(refined, text, given_names)
     refined = sorted(
         [*refined, *untagged_full_names(text, refined, given_names)], key=lambda m: m.start
     )

@@ -148,7 +148,7 @@ def resolve_entities(
 ) -> list[EntityGroup]:
     """From the model's mentions to the article's entities, most salient first."""
     mentions = trim_mentions(found, not_names=not_names)
-    mentions = refine_mentions(mentions, text=text.text, given_names=given_names)
+    mentions = refine_mentions(mentions, text=text.text, given_names=given_names, aliases=aliases)
     mentions = label_known_names(mentions, text.text, aliases)
     mentions = propagate(mentions, text.text)
     mentions = vote_labels(mentions, text.text, aliases, cities)

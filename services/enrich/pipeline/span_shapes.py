@@ -3,7 +3,7 @@
 - a list is not one name: "Aberdeen, Hull and Great Yarmouth" -> three places, and a plural
   possessive joins two names: "United Nations' World Food Programme" -> two organisations;
 - a descriptor in front is not part of the name: "Telehealth company Hims & Hers Health";
-- a score behind a team is not part of it: "Arsenal 2-1";
+- a score behind a team or player is not part of it: "Arsenal 2-1", "Alvarez 6-3 6-2";
 - a colon or a dash ends a name: "Apple Arcade: So" -> "Apple Arcade" (titles of works and
   events keep theirs: "Star Wars: The Last Jedi");
 - two names glued together where a page lost the space between them ("Kristi NoemKristi Lynn
@@ -31,7 +31,7 @@ _NAME_FUNCTION_WORDS = frozenset(
 _LIST_SEPARATOR = re.compile(r",\s+(?:and\s+)?|\s+and\s+")
 # Plural possessive only: "Nations' World Food Programme"; "Children's Hospital" is one name.
 _POSSESSIVE_JOIN = re.compile(r"(?<=\ws)['’]\s+(?=[A-Z])")
-_SCORE = re.compile(r"\s+\d+[-–]\d+$")
+_SCORE = re.compile(r"(?:\s+\d+[-–]\d+)+$")  # "Alvarez 6-3 6-2": every set
 _TAIL_BREAK = re.compile(r"\s*:\s|\s[-–—]{1,2}\s")
 _KEEPS_TAIL = frozenset({"WORK_OF_ART", "EVENT", "LAW"})
 _GLUE = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")
