@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, bindparam, case, update
+from sqlalchemy import DateTime, bindparam, case, exists, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -76,6 +76,8 @@ class Claim:
     revision: int
     pipeline_hash: str | None
     reenrich_job_id: int | None
+    # Earlier revisions of the article wait to be enriched first (see `pending_revisions`).
+    earlier_pending: bool = False
 
 
 def _insert(session: Session, model: type[SQLModel]) -> PgInsert | SqliteInsert:
@@ -112,18 +114,51 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     """Count one more attempt on the article and return what the pipeline needs. Commits."""
     # A lost count (database crash only) just allows one more attempt: no need to wait for disk.
     relaxed_commit(session)
-    article = session.exec(
-        select(Article).where(Article.id == article_id).with_for_update()
+    # Columns, not an ORM object (no identity map, no flush), and whether earlier revisions
+    # wait (`pending_revisions`), so a worker reads them only when there are some.
+    columns = (*_CLAIMED, _EARLIER_PENDING)
+    row = session.exec(
+        select(*columns).where(col(Article.id) == article_id).with_for_update()
     ).one_or_none()
-    if article is None:
+    if row is None:
         session.rollback()
         return None
-    claim = _claim(article, attempts=article.attempts + (0 if article.status in _FINAL else 1))
-    if article.status not in _FINAL:
-        article.attempts = claim.attempts
-        article.updated_at = utcnow()
+    claim = Claim(*row)
+    claim = replace(claim, status=ArticleStatus(claim.status))
+    if claim.status not in _FINAL:
+        claim = replace(claim, attempts=claim.attempts + 1)
+        session.exec(
+            update(Article)
+            .where(col(Article.id) == article_id)
+            .values(attempts=claim.attempts, updated_at=utcnow())
+        )
     session.commit()
     return claim
+
+
+# Claim's fields, in order.
+_CLAIMED = tuple(
+    col(getattr(Article, name))
+    for name in (
+        "id",
+        "status",
+        "attempts",
+        "content_type",
+        "raw",
+        "title",
+        "source",
+        "language",
+        "revision",
+        "pipeline_hash",
+        "reenrich_job_id",
+    )
+)
+_EARLIER_PENDING = (
+    exists()
+    .where(col(ArticleRevision.article_id) == col(Article.id))
+    .where(col(ArticleRevision.status) == RevisionStatus.pending)
+    .label("earlier_pending")
+)
 
 
 _FINAL = frozenset({ArticleStatus.enriched, ArticleStatus.failed, ArticleStatus.retracted})
