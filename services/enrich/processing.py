@@ -74,8 +74,10 @@ def process_article(
     if after_claim is not None:  # fault-injection hook (tests only; see wirefeed/testing.py)
         after_claim(claim)
 
-    with Session(engine) as session:
-        earlier = pending_revisions(session=session, article_id=article_id)
+    earlier = []
+    if claim.earlier_pending:
+        with Session(engine) as session:
+            earlier = pending_revisions(session=session, article_id=article_id)
     for revision in earlier:  # superseded before they were enriched: in order, before this one
         _enrich_archived(engine, config, identity, revision, policy)
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, bindparam, case, update
+from sqlalchemy import DateTime, bindparam, case, exists, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -27,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, SQLModel, col, select
 
+from services.enrich import pg_rows
 from services.enrich.entity_links import (
     DEFAULT_LINK_POLICY,
     Key,
@@ -42,7 +43,7 @@ from services.enrich.syndication import link_syndication
 from shared.aliases import alias_key
 from shared.db import relaxed_commit
 from shared.entity_links import named_again, unlink_article_entities
-from shared.feed import append_feed_event
+from shared.feed import append_article_event
 from shared.models import (
     Article,
     ArticleEntity,
@@ -75,6 +76,8 @@ class Claim:
     revision: int
     pipeline_hash: str | None
     reenrich_job_id: int | None
+    # Earlier revisions of the article wait to be enriched first (see `pending_revisions`).
+    earlier_pending: bool = False
 
 
 def _insert(session: Session, model: type[SQLModel]) -> PgInsert | SqliteInsert:
@@ -111,18 +114,51 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     """Count one more attempt on the article and return what the pipeline needs. Commits."""
     # A lost count (database crash only) just allows one more attempt: no need to wait for disk.
     relaxed_commit(session)
-    article = session.exec(
-        select(Article).where(Article.id == article_id).with_for_update()
+    # Columns, not an ORM object (no identity map, no flush), and whether earlier revisions
+    # wait (`pending_revisions`), so a worker reads them only when there are some.
+    columns = (*_CLAIMED, _EARLIER_PENDING)
+    row = session.exec(
+        select(*columns).where(col(Article.id) == article_id).with_for_update()
     ).one_or_none()
-    if article is None:
+    if row is None:
         session.rollback()
         return None
-    claim = _claim(article, attempts=article.attempts + (0 if article.status in _FINAL else 1))
-    if article.status not in _FINAL:
-        article.attempts = claim.attempts
-        article.updated_at = utcnow()
+    claim = Claim(*row)
+    claim = replace(claim, status=ArticleStatus(claim.status))
+    if claim.status not in _FINAL:
+        claim = replace(claim, attempts=claim.attempts + 1)
+        session.exec(
+            update(Article)
+            .where(col(Article.id) == article_id)
+            .values(attempts=claim.attempts, updated_at=utcnow())
+        )
     session.commit()
     return claim
+
+
+# Claim's fields, in order.
+_CLAIMED = tuple(
+    col(getattr(Article, name))
+    for name in (
+        "id",
+        "status",
+        "attempts",
+        "content_type",
+        "raw",
+        "title",
+        "source",
+        "language",
+        "revision",
+        "pipeline_hash",
+        "reenrich_job_id",
+    )
+)
+_EARLIER_PENDING = (
+    exists()
+    .where(col(ArticleRevision.article_id) == col(Article.id))
+    .where(col(ArticleRevision.status) == RevisionStatus.pending)
+    .label("earlier_pending")
+)
 
 
 _FINAL = frozenset({ArticleStatus.enriched, ArticleStatus.failed, ArticleStatus.retracted})
@@ -131,15 +167,19 @@ _FINAL = frozenset({ArticleStatus.enriched, ArticleStatus.failed, ArticleStatus.
 def pending_revisions(*, session: Session, article_id: int) -> list[Claim]:
     """Earlier revisions superseded before they were enriched, oldest first: each is enriched
     (and gets its feed event) before the current one, so events follow revision order."""
-    article = session.get(Article, article_id)
-    if article is None:
-        return []
     rows = session.exec(
         select(ArticleRevision)
         .where(ArticleRevision.article_id == article_id)
         .where(ArticleRevision.status == RevisionStatus.pending)
         .order_by(col(ArticleRevision.revision))
     ).all()
+    if not rows:  # the common case: no need to read the article row
+        session.rollback()
+        return []
+    article = session.get(Article, article_id)
+    if article is None:
+        session.rollback()
+        return []
     claims = [
         Claim(
             article_id=article_id,
@@ -191,6 +231,59 @@ def mark_failed(
     return bool(result.rowcount)
 
 
+@dataclass(slots=True)
+class LockedArticle:
+    """The article row a result's write reads, locked for the transaction (columns only: the
+    submitted text is read for its wire credits, a stored result only for a re-enrichment). The
+    write sets the result on it and sends it back in one UPDATE (`_update_article`)."""
+
+    id: int
+    revision: int
+    status: str
+    feed_seq: int | None
+    reenrich_job_id: int | None
+    source: str | None
+    raw: str
+    title: str | None
+    url: str | None
+    published_at: datetime | None
+    created_at: datetime
+    syndication_group: int | None
+    enrichment: dict[str, Any] | None = None
+    clean_text: str | None = None
+    minhash: bytes | None = None
+    wire_credit: str | None = None
+
+
+_LOCKED = tuple(
+    col(getattr(Article, name))
+    for name in (
+        "id",
+        "revision",
+        "status",
+        "feed_seq",
+        "reenrich_job_id",
+        "source",
+        "raw",
+        "title",
+        "url",
+        "published_at",
+        "created_at",
+        "syndication_group",
+    )
+)
+
+
+def _lock_article(session: Session, article_id: int, *, with_result: bool) -> LockedArticle | None:
+    columns = (
+        (*_LOCKED, col(Article.enrichment), col(Article.clean_text)) if with_result else _LOCKED
+    )
+    row = session.exec(
+        select(*columns).where(col(Article.id) == article_id).with_for_update()
+    ).one_or_none()
+    return None if row is None else LockedArticle(*row)
+
+
 def save_enriched(
     *,
     session: Session,
@@ -203,9 +296,7 @@ def save_enriched(
     """Store the result of `revision`; returns the feed position, or None if there was nothing
     to store (already stored by another delivery, or retracted). A revision superseded while
     it ran is stored in its archived row. Commits."""
-    article = session.exec(
-        select(Article).where(Article.id == article_id).with_for_update()
-    ).one_or_none()
+    article = _lock_article(session, article_id, with_result=False)
     if article is not None and article.revision != revision:
         return _save_archived(session, article, revision, enriched, identity)
     if article is None or article.status in _FINAL:
@@ -216,25 +307,29 @@ def save_enriched(
     entity_ids, links = _write_entities(session, article, enriched, policy)
     link_syndication(session, article, enriched.clean_text)
     seq = _store_result(
-        session, article, enriched, entity_ids, identity, kind, FeedCause.revision, links
+        session,
+        article,
+        enriched,
+        entity_ids,
+        identity,
+        kind,
+        FeedCause.revision,
+        links,
+        status=ArticleStatus.enriched,
     )
-    article.status = ArticleStatus.enriched
-    article.error = None
-    session.add(article)
     session.commit()
     return seq
 
 
 def _save_archived(
     session: Session,
-    article: Article,
+    article: LockedArticle,
     revision: int,
     enriched: EnrichedDocument,
     identity: PipelineIdentity,
 ) -> int | None:
     """An earlier revision's result goes to its archived row, with its own feed event. The
     article's entity rows stay those of its current revision."""
-    assert article.id is not None
     row = session.get(ArticleRevision, (article.id, revision))
     if row is None or row.status != RevisionStatus.pending:
         session.rollback()
@@ -245,12 +340,11 @@ def _save_archived(
     row.enrichment = _enrichment(enriched, {}, identity).model_dump(mode="json")
     row.enriched_at = utcnow()
     session.add(row)
+    session.flush()
     kind = FeedEventKind.created if article.feed_seq is None else FeedEventKind.updated
-    seq = append_feed_event(
+    seq = append_article_event(
         session, article_id=article.id, revision=revision, kind=kind, cause=FeedCause.revision
     )
-    article.feed_seq = seq
-    session.add(article)
     session.commit()
     return seq
 
@@ -291,9 +385,7 @@ def save_reenriched(
 ) -> Reenriched:
     """Store a re-enrichment of `revision` if it changed anything. `retag` (an entity
     correction's job): the store entities the names join count as a change too. Commits."""
-    article = session.exec(
-        select(Article).where(Article.id == article_id).with_for_update()
-    ).one_or_none()
+    article = _lock_article(session, article_id, with_result=True)
     if article is None:
         session.rollback()
         return Reenriched.skipped
@@ -302,7 +394,7 @@ def save_reenriched(
         return Reenriched.duplicate
     article.reenrich_job_id = job_id
     if article.status != ArticleStatus.enriched or article.revision != revision:
-        session.add(article)
+        _update_article(session, article.id, {"reenrich_job_id": job_id})
         session.commit()
         return Reenriched.skipped
     if retag:  # the rows are written first: the ids they get are what a re-tag compares
@@ -322,9 +414,15 @@ def save_reenriched(
             entity_ids, links = _write_entities(session, article, enriched, policy)
     if not changed:
         # (A re-tag rewrote the same entity rows: nothing to tell consumers.)
-        article.enrichment = {**(article.enrichment or {}), "pipeline": identity.as_dict()}
-        article.pipeline_hash = identity.hash
-        session.add(article)
+        _update_article(
+            session,
+            article.id,
+            {
+                "reenrich_job_id": job_id,
+                "enrichment": {**(article.enrichment or {}), "pipeline": identity.as_dict()},
+                "pipeline_hash": identity.hash,
+            },
+        )
         session.commit()
         return Reenriched.unchanged
     link_syndication(session, article, enriched.clean_text)
@@ -338,7 +436,6 @@ def save_reenriched(
         FeedCause.reenrich,
         links,
     )
-    session.add(article)
     session.commit()
     return Reenriched.changed
 
@@ -373,7 +470,7 @@ def _comparable(data: dict[str, Any], *, with_store: bool = False) -> Any:
     return json.loads(json.dumps(data, sort_keys=True, default=str))
 
 
-def seen_time(article: Article) -> datetime:
+def seen_time(article: Article | LockedArticle) -> datetime:
     """When the article names its entities, for "last seen" and "recent": its publication date,
     unless it has none or claims one still to come; then now."""
     now = utcnow()
@@ -385,7 +482,7 @@ def seen_time(article: Article) -> datetime:
 
 
 def _write_entities(
-    session: Session, article: Article, enriched: EnrichedDocument, policy: LinkPolicy
+    session: Session, article: LockedArticle, enriched: EnrichedDocument, policy: LinkPolicy
 ) -> tuple[dict[Key, int], dict[Key, Link]]:
     """The article's entity rows for this result, replacing any earlier result's (a revision or
     a re-enrichment), with the entities' article counts and last-seen dates kept. Returns the
@@ -433,7 +530,9 @@ def _write_entities(
             row["salience"] = max(row["salience"], e.salience)
     if enriched_before:
         named_again(session, article_id, sorted(rows))
-    if rows:
+    if rows and pg_rows.is_postgres(session):
+        pg_rows.insert_article_entities(session, article_id, list(rows.values()), seen_at)
+    elif rows:
         _execute_many(session, _insert(session, ArticleEntity), list(rows.values()))
         last_seen = col(Entity.last_seen_at)
         seen = bindparam("seen", seen_at, type_=DateTime(timezone=True))
@@ -452,35 +551,42 @@ def _write_entities(
 
 def _store_result(
     session: Session,
-    article: Article,
+    article: LockedArticle,
     enriched: EnrichedDocument,
     entity_ids: dict[tuple[str, str], int],
     identity: PipelineIdentity,
     kind: FeedEventKind,
     cause: FeedCause,
     links: dict[tuple[str, str], Link],
+    status: ArticleStatus | None = None,
 ) -> int:
-    """Fill the row with the result and write its feed event; the position is taken last."""
+    """Write the result into the article's row (one UPDATE) and its feed event; the position is
+    taken last. `status`: the article's new status (a first result's), with its error cleared."""
     now = utcnow()
-    article.clean_text = enriched.clean_text
-    article.detected_language = enriched.language
-    article.enrichment = _enrichment(enriched, entity_ids, identity, links).model_dump(mode="json")
-    article.pipeline_hash = identity.hash
-    article.quality = quality_column(enriched.quality)
-    _fill_from_page(article, enriched.metadata)
-    article.enriched_at = now
-    article.updated_at = now
-    return _append_event(session, article, kind, cause)
-
-
-def _append_event(session: Session, article: Article, kind: FeedEventKind, cause: FeedCause) -> int:
-    """The feed event for the article's current revision; taken last, right before commit."""
-    assert article.id is not None
-    seq = append_feed_event(
+    values: dict[str, Any] = {
+        "clean_text": enriched.clean_text,
+        "detected_language": enriched.language,
+        "enrichment": _enrichment(enriched, entity_ids, identity, links).model_dump(mode="json"),
+        "pipeline_hash": identity.hash,
+        "quality": quality_column(enriched.quality),
+        **_page_fields(article, enriched.metadata),
+        "enriched_at": now,
+        "updated_at": now,
+        "minhash": article.minhash,
+        "wire_credit": article.wire_credit,
+        "syndication_group": article.syndication_group,
+        "reenrich_job_id": article.reenrich_job_id,
+    }
+    if status is not None:
+        values |= {"status": status, "error": None}
+    _update_article(session, article.id, values)
+    return append_article_event(
         session, article_id=article.id, revision=article.revision, kind=kind, cause=cause
     )
-    article.feed_seq = seq
-    return seq
+
+
+def _update_article(session: Session, article_id: int, values: dict[str, Any]) -> None:
+    session.exec(update(Article).where(col(Article.id) == article_id).values(**values))
 
 
 def quality_column(flags: list[str]) -> str | None:
@@ -500,15 +606,17 @@ def published_at_from_page(date: str | None) -> datetime | None:
     return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _fill_from_page(article: Article, metadata: dict[str, Any]) -> None:
+def _page_fields(article: LockedArticle, metadata: dict[str, Any]) -> dict[str, Any]:
     """Title, publication date and URL from the page, where the producer gave none."""
+    fields: dict[str, Any] = {}
     if article.title is None and isinstance(metadata.get("title"), str):
-        article.title = metadata["title"]
+        fields["title"] = metadata["title"]
     if article.published_at is None:
-        article.published_at = published_at_from_page(metadata.get("date"))
+        fields["published_at"] = published_at_from_page(metadata.get("date"))
     url = metadata.get("url")
     if article.url is None and isinstance(url, str) and url.startswith(("http://", "https://")):
-        article.url = url
+        fields["url"] = url
+    return fields
 
 
 def _enrichment(
@@ -541,6 +649,8 @@ def _upsert_entities(session: Session, enriched: EnrichedDocument) -> dict[Key, 
     wanted = sorted({(alias_key(e.name), e.label): e.name for e in enriched.entities}.items())
     if not wanted:
         return {}
+    if pg_rows.is_postgres(session):
+        return pg_rows.upsert_entities(session, wanted)
     _execute_many(
         session,
         _insert(session, Entity).on_conflict_do_nothing(index_elements=["name_key", "label"]),
@@ -574,16 +684,16 @@ def _insert_aliases(
         for e in enriched.entities
         for surface in e.aliases
     }
+    kept = [(a, i) for a, i in sorted(aliases) if a not in pins or pins[a].entity_id == i]
+    if pg_rows.is_postgres(session):
+        pg_rows.insert_aliases(session, kept)
+        return
     _execute_many(
         session,
         _insert(session, EntityAlias).on_conflict_do_nothing(
             index_elements=["alias_key", "entity_id"]
         ),
-        [
-            {"alias_key": a, "entity_id": i}
-            for a, i in sorted(aliases)
-            if a not in pins or pins[a].entity_id == i
-        ],
+        [{"alias_key": a, "entity_id": i} for a, i in kept],
     )
 
 

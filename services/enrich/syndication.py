@@ -10,11 +10,13 @@ until one of them is enriched again (a revision or `wirefeed reenrich`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 import numpy as np
-from sqlalchemy import delete, func, tuple_, update
+from sqlalchemy import delete, func, insert, tuple_, update
 from sqlmodel import Session, col, select
 
+from services.enrich import pg_rows
 from services.enrich.near_duplicates import (
     DEFAULT,
     band_hashes,
@@ -26,70 +28,127 @@ from services.enrich.near_duplicates import (
 from shared.models import Article, ArticleStatus, LshBand
 
 
-def _when(article: Article) -> tuple[datetime, int]:
-    moment = article.published_at or article.created_at
+class SyndicationTarget(Protocol):
+    """The article being stored, as link_syndication reads and sets it (an `Article`, or the
+    locked row services/enrich/store.py writes back with one UPDATE)."""
+
+    minhash: bytes | None
+    wire_credit: str | None
+    syndication_group: int | None
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def source(self) -> str | None: ...
+    @property
+    def raw(self) -> str: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def _when(
+    published_at: datetime | None, created_at: datetime, article_id: int
+) -> tuple[datetime, int]:
+    moment = published_at or created_at
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware, article.id or 0
+    return aware, article_id
 
 
-def link_syndication(session: Session, article: Article, clean_text: str) -> None:
-    """Index the article's bands and join it to the group of its cross-source copies."""
+def link_syndication(session: Session, article: SyndicationTarget, clean_text: str) -> None:
+    """Index the article's bands and join it to the group of its cross-source copies. Only
+    columns are read and written (a copy's whole row is never loaded); sets the article's
+    minhash, wire_credit and syndication_group."""
     assert article.id is not None
     sig = signature(clean_text)
     bands = band_hashes(sig)
     credits = wire_credits(article.raw)
+    matches = _index_bands(session, article, bands)
+    copy_ids = []
+    for other_id, minhash, wire_credit in matches:
+        if minhash is None:
+            continue
+        score = similarity(sig, np.frombuffer(minhash, dtype=np.uint64))
+        other_credits = wire_credit.split(",") if wire_credit else []
+        if is_copy(score, credits, other_credits, DEFAULT):
+            copy_ids.append(other_id)
+    article.minhash = sig.tobytes()
+    article.wire_credit = ",".join(sorted(credits)) or None
+    if not copy_ids:
+        article.syndication_group = None
+        return
+    _join_group(session, article, copy_ids)
+
+
+def _index_bands(
+    session: Session, article: SyndicationTarget, bands: list[int]
+) -> list[tuple[int, bytes | None, str | None]]:
+    """Replace the article's bands; the other sources' enriched articles sharing one.
+    Columns only, and other sources only: a story re-sent many times by its own source shares
+    bands with every earlier copy, and loading each copy's whole row (text and stored
+    enrichment) grew the worker's memory with every copy (bench/ANALYSIS.md)."""
+    assert article.id is not None
     session.exec(delete(LshBand).where(col(LshBand.article_id) == article.id))
+    if pg_rows.is_postgres(session):  # insert and lookup in one statement
+        return pg_rows.bands_and_candidates(
+            session, article.id, article.source, bands, ArticleStatus.enriched.value
+        )
     candidate_ids = session.exec(
         select(LshBand.article_id)
         .where(tuple_(col(LshBand.band), col(LshBand.band_hash)).in_(list(enumerate(bands))))
         .distinct()
     ).all()
-    copies: list[Article] = []
+    matches: list[tuple[int, bytes | None, str | None]] = []
     if candidate_ids:
-        # Columns only, and other sources only: a story re-sent many times by its own source
-        # shares bands with every earlier copy, and loading each copy's whole row (text and
-        # stored enrichment) grew the worker's memory with every copy (bench/ANALYSIS.md).
-        matches = session.exec(
-            select(Article.id, Article.minhash, Article.wire_credit).where(
-                col(Article.id).in_(candidate_ids),
-                col(Article.id) != article.id,
-                col(Article.status) == ArticleStatus.enriched,
-                func.coalesce(col(Article.source), "") != (article.source or ""),
+        matches = [
+            (i, m, w)
+            for i, m, w in session.exec(
+                select(Article.id, Article.minhash, Article.wire_credit).where(
+                    col(Article.id).in_(candidate_ids),
+                    col(Article.id) != article.id,
+                    col(Article.status) == ArticleStatus.enriched,
+                    func.coalesce(col(Article.source), "") != (article.source or ""),
+                )
             )
-        ).all()
-        copy_ids = []
-        for other_id, minhash, wire_credit in matches:
-            if minhash is None:
-                continue
-            score = similarity(sig, np.frombuffer(minhash, dtype=np.uint64))
-            other_credits = wire_credit.split(",") if wire_credit else []
-            if is_copy(score, credits, other_credits, DEFAULT):
-                copy_ids.append(other_id)
-        if copy_ids:
-            copies = list(session.exec(select(Article).where(col(Article.id).in_(copy_ids))))
-    session.add_all(
-        [LshBand(band=i, band_hash=h, article_id=article.id) for i, h in enumerate(bands)]
+            if i is not None
+        ]
+    session.connection().execute(
+        insert(LshBand),
+        [{"band": i, "band_hash": h, "article_id": article.id} for i, h in enumerate(bands)],
     )
-    article.minhash = sig.tobytes()
-    article.wire_credit = ",".join(sorted(credits)) or None
-    if not copies:
-        article.syndication_group = None
-        return
-    groups = {c.syndication_group for c in copies if c.syndication_group is not None}
-    members = [article, *copies]
+    return matches
+
+
+def _join_group(session: Session, article: SyndicationTarget, copy_ids: list[int]) -> None:
+    """The article, its copies and every member of their groups join one group, whose id is
+    its earliest article."""
+    assert article.id is not None
+    columns = (
+        col(Article.id),
+        col(Article.syndication_group),
+        col(Article.published_at),
+        col(Article.created_at),
+    )
+    copies = list(session.exec(select(*columns).where(col(Article.id).in_(copy_ids))))
+    groups = {group for _, group, _, _ in copies if group is not None}
+    members = [(article.id, article.published_at, article.created_at)]
+    members += [(i, p, c) for i, _, p, c in copies if i is not None]
     if groups:
-        members += list(
-            session.exec(select(Article).where(col(Article.syndication_group).in_(groups)))
-        )
-    original = min(members, key=_when)
-    assert original.id is not None
-    article.syndication_group = original.id
-    for member in copies:
-        member.syndication_group = original.id
-        session.add(member)
-    if groups - {original.id}:
-        session.exec(
-            update(Article)
-            .where(col(Article.syndication_group).in_(sorted(groups - {original.id})))
-            .values(syndication_group=original.id)
-        )
+        members += [
+            (i, p, c)
+            for i, _, p, c in session.exec(
+                select(*columns).where(col(Article.syndication_group).in_(groups))
+            )
+            if i is not None
+        ]
+    original = min(members, key=lambda m: _when(m[1], m[2], m[0]))[0]
+    article.syndication_group = original
+    group = col(Article.syndication_group)
+    joining = col(Article.id).in_(sorted(copy_ids)) | group.in_(sorted(groups - {original}))
+    session.exec(
+        update(Article)
+        .where(joining)
+        .where(group.is_(None) | (group != original))
+        .values(syndication_group=original)
+    )
