@@ -131,9 +131,10 @@ async def post_article(request: Request) -> Response:
     summary="Submit many articles as a JSON array or NDJSON; one result per item",
 )
 async def post_batch(request: Request) -> Response:
-    result = await _service(request).submit_batch(Upload.of(request))
+    answer = await _service(request).submit_batch(Upload.of(request))
     # 202 when every item was taken, 207 when some were rejected (see each item's `ok`).
-    return _json(result, status.HTTP_207_MULTI_STATUS if result.rejected else 202)
+    code = status.HTTP_207_MULTI_STATUS if answer.rejected else status.HTTP_202_ACCEPTED
+    return Response(answer.json(), code, media_type="application/json")
 
 
 def _json(result: BaseModel, status_code: int) -> Response:
