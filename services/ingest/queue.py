@@ -6,12 +6,12 @@ still get their 202, and nothing is lost.
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import re
 import uuid
 import weakref
+from binascii import b2a_base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -128,7 +128,9 @@ class EnrichPublisher:
             values = {
                 _ID: task_id,
                 _ARGSREPR: f"[{article_id}]",
-                _BODY: base64.b64encode(b"[[%d]%s" % (article_id, self._BODY_TAIL)).decode(),
+                _BODY: b2a_base64(
+                    b"[[%d]%s" % (article_id, self._BODY_TAIL), newline=False
+                ).decode(),
                 _TAG: ids[2 * n + 1],
                 _CHARS: "" if chars is None else f',"{ARTICLE_CHARS_HEADER}":{int(chars)}',
             }
