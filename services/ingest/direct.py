@@ -15,11 +15,13 @@ middleware is not installed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
 
 from fastapi import HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.routing import APIRoute
 from starlette.datastructures import State
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.ingest.body import Upload
@@ -33,7 +35,7 @@ _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
 class DirectArticlePost:
-    def __init__(self, app: ASGIApp, *, state: State, gate: AccessGate, route: Any) -> None:
+    def __init__(self, app: ASGIApp, *, state: State, gate: AccessGate, route: APIRoute) -> None:
         self.app = app
         self.state = state  # the app's state: `ingest` is set by the lifespan
         self.gate = gate
@@ -44,15 +46,17 @@ class DirectArticlePost:
             await self.app(scope, receive, send)
             return
         scope["route"] = self.route
-        request = Request(scope, receive)
+        headers = _headers(scope)
         try:
-            self.gate.admit_header(request.headers.get("authorization"))
+            self.gate.admit_header(headers.get("authorization"))
             if scope["query_string"]:
-                await no_nul_in_query(request)
+                await no_nul_in_query(Request(scope))
             service: IngestService = self.state.ingest
-            result = await service.submit_article(Upload.of(request))
+            upload = Upload.described(headers, _body_chunks(receive))
+            result = await service.submit_article(upload)
         except (Rejected, HTTPException) as exc:
             # By the handlers the app answers them with.
+            request = Request(scope, receive)
             answer = await (
                 answer_rejected(request, exc)
                 if isinstance(exc, Rejected)
@@ -61,9 +65,37 @@ class DirectArticlePost:
             await answer(scope, receive, send)
             return
         body = result.model_dump_json().encode()
-        headers = [(b"content-length", str(len(body)).encode()), *_JSON_HEADERS]
-        await send({"type": "http.response.start", "status": 202, "headers": headers})
+        headers_out = [(b"content-length", str(len(body)).encode()), *_JSON_HEADERS]
+        await send({"type": "http.response.start", "status": 202, "headers": headers_out})
         await send({"type": "http.response.body", "body": body})
+
+
+_READ = (b"authorization", b"content-type", b"content-encoding", b"content-length")
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request headers this route reads, each as Starlette's `Headers.get` gives it (the
+    first of that name, latin-1), in one pass: four `Headers.get` calls cost four passes, each
+    decoding every header (~5% of the request's CPU, py-spy)."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in _READ:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
+
+
+async def _body_chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The body's chunks as they arrive, as Starlette's `Request.stream` yields them (a client
+    gone mid-body is its ClientDisconnect)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            if body := message.get("body", b""):
+                yield body
+            if not message.get("more_body", False):
+                return
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
 def _route_path(scope: Scope) -> str:
