@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
@@ -92,8 +93,8 @@ class AccessGate:
     def admit_header(self, authorization: str | None) -> Access:
         """`admit` for a raw `Authorization` header, read as FastAPI's HTTPBearer (with
         auto_error off) reads it: no scheme, no credentials or another scheme is no key."""
-        scheme, _, key = (authorization or "").partition(" ")
-        if not (scheme and key) or scheme.lower() != "bearer":
+        scheme, key = get_authorization_scheme_param(authorization)
+        if not (authorization and scheme and key) or scheme.lower() != "bearer":
             return self.admit(None)
         return self.admit(HTTPAuthorizationCredentials(scheme=scheme, credentials=key))
 

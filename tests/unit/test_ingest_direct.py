@@ -55,6 +55,7 @@ REQUESTS: list[tuple[str, str, bytes, Any]] = [
     ("POST", "/v1/articles", orjson.dumps(ARTICLE), JSON | {"authorization": "Basic abc"}),
     ("POST", "/v1/articles", orjson.dumps(ARTICLE), JSON | {"authorization": "Bearer"}),
     ("POST", "/v1/articles", orjson.dumps(ARTICLE), JSON | {"authorization": "Bearer nope"}),
+    ("POST", "/v1/articles", ICE, JSON | {"authorization": f"bearer  {INGEST_KEY} "}),
     ("POST", "/v1/articles", orjson.dumps(ARTICLE), JSON | {"authorization": f"Bearer {READ_KEY}"}),
     ("GET", "/v1/articles", b"", KEYED),
     ("POST", "/v1/articles/", orjson.dumps(ARTICLE), KEYED | JSON),
