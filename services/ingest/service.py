@@ -40,7 +40,7 @@ from services.ingest.revisions import lock_articles, retract
 from services.ingest.store import Stored, store_articles
 from shared.metrics import record_ingest
 from shared.models import ArticleStatus
-from shared.schemas import ArticleIn, IngestResult, json_context
+from shared.schemas import ArticleIn, IngestResult
 from shared.settings import Settings
 
 
@@ -287,7 +287,7 @@ def all_valid_articles(raw: bytes) -> list[ArticleIn] | None:
     MAX_JSON_DEPTH, and pydantic-core refuses what orjson refuses (invalid UTF-8, lone
     surrogates, trailing content, a BOM)."""
     try:
-        return _ARTICLES.validate_json(raw, context=json_context(raw))
+        return _ARTICLES.validate_json(raw)
     except ValidationError:
         return None
 
@@ -296,7 +296,7 @@ def valid_article(raw: bytes) -> ArticleIn | None:
     """The article of a JSON object body that is one valid article, in one compiled pass (as
     `all_valid_articles`); None otherwise."""
     try:
-        return ArticleIn.model_validate_json(raw, context=json_context(raw))
+        return ArticleIn.model_validate_json(raw)
     except ValidationError:
         return None
 
