@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument(
+        "--batch-seconds", type=float, default=4.0, help="the batch loop's length (~5 requests/s)"
+    )
     parser.add_argument("--py-spy", dest="py_spy", default=None, help="collapsed stacks to here")
     parser.add_argument("--py-spy-bin", default="/tmp/pyspy-venv/bin/py-spy")
     args = parser.parse_args()
@@ -130,13 +133,15 @@ def main() -> None:
         us, count, rate = per_request(ingest.pid, single_posts(ingest_url))
         if spy is not None:
             spy.wait(30)
-        spy = _spy(args, ingest.pid, "batch", 4.0)
+        spy = _spy(args, ingest.pid, "batch", args.batch_seconds)
         before = cpu_seconds(ingest.pid)
-        articles_per_s = batch_rate(ingest_url, corpus, batch=args.batch, batches=10, salt=salt)
+        articles_per_s = batch_rate(
+            ingest_url, corpus, batch=args.batch, batches=10, salt=salt, seconds=args.batch_seconds
+        )
         batch_cpu = cpu_seconds(ingest.pid) - before
         if spy is not None:
-            spy.wait(30)
-        batch_us = batch_cpu / (articles_per_s * 4.0) * 1e6  # batch_rate runs 4 s
+            spy.wait(30 + args.batch_seconds)
+        batch_us = batch_cpu / (articles_per_s * args.batch_seconds) * 1e6
         backend.backend.flush_broker()
         print(
             f"bare: {bare_rate:.0f} req/s, {bare_us:.0f} us CPU/request\n"
