@@ -62,7 +62,13 @@ def single_bodies(corpus: Sequence[BenchArticle], salt: str):  # type: ignore[no
 
 
 def batch_rate(
-    url: str, corpus: Sequence[BenchArticle], *, batch: int, batches: int, salt: str
+    url: str,
+    corpus: Sequence[BenchArticle],
+    *,
+    batch: int,
+    batches: int,
+    salt: str,
+    seconds: float = 4.0,
 ) -> float:
     """Articles/s through /v1/articles/batch, two requests in flight (one ingest process).
     Every request carries new articles (its number goes into each external id): re-posting the
@@ -78,7 +84,7 @@ def batch_rate(
     def body(index: int) -> bytes:
         return bodies[index % len(bodies)].replace(_MARK.encode(), str(index).encode())
 
-    result = closed_loop(url + "/v1/articles/batch", body, connections=2, seconds=4.0)
+    result = closed_loop(url + "/v1/articles/batch", body, connections=2, seconds=seconds)
     if result.errors:
         raise RuntimeError(f"{result.errors} batch requests failed")
     return result.requests * batch / result.seconds

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from shared.ratelimit import RateLimiter
 from shared.settings import Settings
@@ -66,45 +67,74 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
-def access_guard(kind: Kind, settings: Settings) -> Callable[..., Awaitable[Access]]:
-    """A FastAPI dependency for a service's routes: the right key (401/403), then the rate limit
-    for that key (429). Built once per app from its settings."""
-    rings: dict[Kind, KeyRing] = {
-        "ingest": KeyRing.of(settings.ingest_keys),
-        "read": KeyRing.of(settings.read_keys),
-    }
-    mine, other = rings[kind], rings["read" if kind == "ingest" else "ingest"]
-    limiter = RateLimiter(rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst)
-    if not mine.digests:
-        log.warning(
-            "AUTHENTICATION DISABLED: no WIREFEED_%s_KEYS configured; anyone who can reach this "
-            "service can use it",
-            kind.upper(),
-        )
+class AccessGate:
+    """One service's door: the right key (401/403), then the rate limit for that key (429).
+    Built once per app from its settings; the FastAPI dependency (`dependency`) and any route
+    answered below FastAPI (services/ingest/direct.py) share it, and with it the rate limit."""
 
-    # async: a plain `def` dependency runs in the thread pool, a hop per request; this one
-    # only hashes a key and takes a token under a lock held for microseconds.
-    async def guard(credentials: Credentials) -> Access:
-        if not mine.digests:
-            return Access(kind=None, identity="open")
+    def __init__(self, kind: Kind, settings: Settings) -> None:
+        rings: dict[Kind, KeyRing] = {
+            "ingest": KeyRing.of(settings.ingest_keys),
+            "read": KeyRing.of(settings.read_keys),
+        }
+        self.kind = kind
+        self._mine, self._other = rings[kind], rings["read" if kind == "ingest" else "ingest"]
+        self._per_second = settings.rate_limit_per_second
+        self._limiter = RateLimiter(
+            rate=settings.rate_limit_per_second, burst=settings.rate_limit_burst
+        )
+        if not self._mine.digests:
+            log.warning(
+                "AUTHENTICATION DISABLED: no WIREFEED_%s_KEYS configured; anyone who can reach "
+                "this service can use it",
+                kind.upper(),
+            )
+
+    def admit_header(self, authorization: str | None) -> Access:
+        """`admit` for a raw `Authorization` header, read as FastAPI's HTTPBearer (with
+        auto_error off) reads it: no scheme, no credentials or another scheme is no key."""
+        scheme, key = get_authorization_scheme_param(authorization)
+        if not (authorization and scheme and key) or scheme.lower() != "bearer":
+            return self.admit(None)
+        return self.admit(HTTPAuthorizationCredentials(scheme=scheme, credentials=key))
+
+    def admit(self, credentials: HTTPAuthorizationCredentials | None) -> Access:
+        if not self._mine.digests:
+            return _OPEN
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
         key = credentials.credentials
-        if not mine.holds(key):
-            if other.holds(key):
+        if not self._mine.holds(key):
+            if self._other.holds(key):
                 raise HTTPException(
-                    status.HTTP_403_FORBIDDEN, f"this key may not be used for {kind}"
+                    status.HTTP_403_FORBIDDEN, f"this key may not be used for {self.kind}"
                 )
             raise _unauthorized("invalid API key")
         identity = hashlib.sha256(key.encode()).hexdigest()[:16]
-        wait = limiter.take(identity)
+        wait = self._limiter.take(identity)
         if wait > 0:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
-                f"rate limit of {settings.rate_limit_per_second:g} requests per second for this "
+                f"rate limit of {self._per_second:g} requests per second for this "
                 f"key exceeded; retry in {wait} s",
                 headers={"Retry-After": str(wait)},
             )
-        return Access(kind=kind, identity=identity)
+        return Access(kind=self.kind, identity=identity)
 
-    return guard
+    def dependency(self) -> Callable[..., Awaitable[Access]]:
+        """The gate as a FastAPI dependency (declares the bearer scheme in OpenAPI)."""
+
+        # async: a plain `def` dependency runs in the thread pool, a hop per request; this one
+        # only hashes a key and takes a token under a lock held for microseconds.
+        async def guard(credentials: Credentials) -> Access:
+            return self.admit(credentials)
+
+        return guard
+
+
+_OPEN = Access(kind=None, identity="open")
+
+
+def access_guard(kind: Kind, settings: Settings) -> Callable[..., Awaitable[Access]]:
+    """A FastAPI dependency for a service's routes (see AccessGate)."""
+    return AccessGate(kind, settings).dependency()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 
-from shared.auth import Kind, access_guard
+from shared.auth import AccessGate, Kind
 from shared.errors import ERROR_RESPONSES, Rejected, answer_rejected
 from shared.metrics import MetricsMiddleware, metrics_router
 from shared.query_guard import no_nul_in_query
@@ -21,11 +21,15 @@ def mount_service(
     role: Kind,
     service: str,
     health: APIRouter,
+    gate: AccessGate | None = None,
 ) -> None:
+    """`gate`: the app's access gate when a route answered below FastAPI shares it (its rate
+    limit with it); made here otherwise."""
+    gate = gate or AccessGate(role, settings)
     # Every /v1 route needs a key of `role` once keys are configured; probes and /docs stay open.
     app.include_router(
         routes,
-        dependencies=[Depends(access_guard(role, settings)), Depends(no_nul_in_query)],
+        dependencies=[Depends(gate.dependency()), Depends(no_nul_in_query)],
         responses=ERROR_RESPONSES,
     )
     app.add_exception_handler(Rejected, answer_rejected)

@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from services.ingest.direct import DirectArticlePost
 from services.ingest.editor import EntityEditor
 from services.ingest.fetch import UrlFetcher
-from services.ingest.routes import router
+from services.ingest.routes import declared_post, router
 from services.ingest.service import IngestService
+from shared.auth import AccessGate
 from shared.celery_app import make_celery
 from shared.db import make_engine
 from shared.health import health_router
@@ -29,9 +31,13 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
-def create_ingest_app(settings: Settings, *, allow_loopback_fetch: bool = False) -> FastAPI:
+def create_ingest_app(
+    settings: Settings, *, allow_loopback_fetch: bool = False, direct_post: bool = True
+) -> FastAPI:
     """The app with its own engine, broker client, URL fetcher and ingest service.
-    `allow_loopback_fetch` is for tests only (their page server listens on 127.0.0.1)."""
+    `allow_loopback_fetch` is for tests only (their page server listens on 127.0.0.1).
+    `direct_post`: POST /v1/articles answered below FastAPI (direct.py); off, by its FastAPI
+    route (the tests compare the two)."""
     engine = make_engine(settings.effective_database_url)
     celery = make_celery(settings, producer=True)
 
@@ -66,6 +72,10 @@ def create_ingest_app(settings: Settings, *, allow_loopback_fetch: bool = False)
         with celery.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=1)
 
+    gate = AccessGate("ingest", settings)
+    if direct_post:
+        # Added before mount_service's middleware, so it runs inside them (metrics, headers).
+        app.add_middleware(DirectArticlePost, state=app.state, gate=gate, route=declared_post())
     mount_service(
         app,
         router,
@@ -73,5 +83,6 @@ def create_ingest_app(settings: Settings, *, allow_loopback_fetch: bool = False)
         role="ingest",
         service="ingest",
         health=health_router(engine=database, extra={"broker": broker_ping}),
+        gate=gate,
     )
     return app

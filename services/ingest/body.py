@@ -7,7 +7,7 @@ after buffering all of it. What is wrong is raised as `ArticleRejected`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -34,11 +34,16 @@ class Upload:
 
     @classmethod
     def of(cls, request: Request) -> Upload:
+        return cls.described(request.headers, request.stream())
+
+    @classmethod
+    def described(cls, headers: Mapping[str, str], chunks: AsyncIterator[bytes]) -> Upload:
+        """The upload whose request headers (lower-case names) are `headers`."""
         return cls(
-            media_type=request.headers.get("content-type", "").split(";")[0].strip().lower(),
-            encoding=request.headers.get("content-encoding", "identity").strip().lower(),
-            declared_length=request.headers.get("content-length"),
-            chunks=request.stream(),
+            media_type=headers.get("content-type", "").split(";")[0].strip().lower(),
+            encoding=headers.get("content-encoding", "identity").strip().lower(),
+            declared_length=headers.get("content-length"),
+            chunks=chunks,
         )
 
 

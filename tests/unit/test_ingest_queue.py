@@ -3,7 +3,10 @@ name after the rows exist, sent rows become `queued`; with the broker down nothi
 
 from __future__ import annotations
 
+import base64
 import json
+import uuid
+from typing import Any
 
 import redis
 from celery import Celery
@@ -11,9 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from services.enrich.limits import announced_chars
-from services.ingest.queue import enqueue_articles, mark_queued
+from services.ingest.queue import EnrichPublisher, enqueue_articles, mark_queued, send_tasks
 from services.ingest.store import store_articles
-from shared.celery_app import ENRICH_TASK, make_celery
+from shared.celery_app import ARTICLE_CHARS_HEADER, ENRICH_TASK, make_celery
 from shared.models import Article, ArticleStatus
 from shared.schemas import ArticleIn
 from shared.settings import Settings
@@ -87,3 +90,47 @@ def test_mark_queued_never_undoes_a_final_status(engine: Engine) -> None:
         session.commit()
     mark_queued(engine=engine, article_ids=[done, waiting])
     assert statuses(engine, [done, waiting]) == [ArticleStatus.enriched, ArticleStatus.queued]
+
+
+def _normalised(raw: bytes) -> dict[str, Any]:
+    """A task message with its random ids replaced by what they must be: equal where Celery
+    makes them equal (task id, root id, correlation id), each a version 4 UUID."""
+    message = json.loads(raw)
+    headers, properties = message["headers"], message["properties"]
+    task_id = headers["id"]
+    assert headers["root_id"] == properties["correlation_id"] == task_id
+    for value in (task_id, properties["delivery_tag"]):
+        assert uuid.UUID(value).version == 4 and str(uuid.UUID(value)) == value
+    headers["id"] = headers["root_id"] = properties["correlation_id"] = "task"
+    properties["delivery_tag"] = "tag"
+    message["body"] = json.loads(base64.b64decode(message["body"]))  # (spacing may differ)
+    return message
+
+
+def test_direct_messages_are_the_ones_celery_sends(
+    celery: Celery, broker_settings: Settings
+) -> None:
+    """The publisher fills a template instead of calling send_task: what a worker reads must be
+    the same message, with and without the size header, whatever the id."""
+    for article_id, chars in ((7, 1234), (123456789, None)):
+        headers = {ARTICLE_CHARS_HEADER: chars} if chars is not None else None
+        celery.send_task(ENRICH_TASK, args=[article_id], headers=headers)
+        send_tasks(celery, [article_id], {article_id: chars} if chars is not None else {})
+        with redis.Redis.from_url(broker_settings.broker_url) as client:
+            by_celery, direct = reversed(client.lrange(broker_settings.task_queue, 0, 1))
+            client.delete(broker_settings.task_queue)
+        assert _normalised(direct) == _normalised(by_celery)
+        assert direct != by_celery  # ids are fresh per task
+
+
+def test_direct_messages_have_distinct_ids(celery: Celery) -> None:
+    publisher = EnrichPublisher(celery)
+    try:
+        messages = [json.loads(m) for m in publisher.messages(list(range(100)), {})]
+    finally:
+        publisher.close()
+    ids = {m["headers"]["id"] for m in messages} | {
+        m["properties"]["delivery_tag"] for m in messages
+    }
+    assert len(ids) == 200
+    assert [m["headers"]["argsrepr"] for m in messages] == [f"[{n}]" for n in range(100)]

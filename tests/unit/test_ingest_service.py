@@ -18,9 +18,9 @@ from sqlmodel import Session, select
 from services.ingest.body import Upload
 from services.ingest.errors import ArticleRejected
 from services.ingest.fetch import UrlFetcher
-from services.ingest.service import IngestService
+from services.ingest.service import IngestService, all_valid_articles, valid_article
 from shared.models import Article, ArticleStatus
-from shared.schemas import ArticleIn, IngestResult
+from shared.schemas import ArticleIn, BatchResult, IngestResult
 from shared.settings import Settings
 from tests.unit.conftest import queued_messages
 
@@ -178,12 +178,17 @@ def test_a_batch_takes_the_valid_items_and_reports_each_refused_one(
     ]
     result = running(service, lambda s: s.submit_batch(upload(b"\n".join(lines), NDJSON)))
     assert (result.accepted, result.duplicates, result.rejected) == (1, 1, 3)
-    assert [item.ok for item in result.items] == [True, False, False, False, True]
-    errors = [item.error or "" for item in result.items]
+    assert [item["ok"] for item in result.items] == [True, False, False, False, True]
+    errors = [item["error"] or "" for item in result.items]
     assert errors[1].startswith("line 2 is not valid JSON")
     assert errors[2].startswith("'text' is 101 characters; the limit is 100")
     assert errors[3].startswith("url-only articles are fetched one at a time")
     assert queued_messages(broker_settings) == 1
+    # Built as plain data, answered as the route's declared model would be, byte for byte.
+    declared = BatchResult.model_validate(
+        {"accepted": 1, "duplicates": 1, "rejected": 3, "items": result.items}
+    )
+    assert result.json() == declared.model_dump_json().encode()
     assert delta(before) == {"ingested": 1, "duplicate": 1, "rejected": 3}
 
 
@@ -215,3 +220,62 @@ def test_an_unusable_batch_is_refused_whole(
     refused = refusal(service, lambda s: s.submit_batch(upload(body)))
     assert (refused.status, refused.detail, refused.articles) == (status, message, articles)
     assert delta(before)["rejected"] == articles
+
+
+def test_a_json_array_of_valid_articles_gets_the_same_per_item_refusals(
+    service: IngestService, broker_settings: Settings
+) -> None:
+    """A JSON array whose items all validate takes the one-pass validation; what the store or
+    the limits refuse is still reported against its item."""
+    body = [
+        {"text": "First story.", "source": "s", "external_id": "1"},
+        {"text": "z" * 101},
+        {"url": "https://example.org/a"},
+        {"text": "First story.", "source": "s", "external_id": "1"},
+        {"retracted": True, "source": "s", "external_id": "never-stored"},
+    ]
+    assert all_valid_articles(orjson.dumps(body)) is not None
+    result = running(service, lambda s: s.submit_batch(upload(body)))
+    assert (result.accepted, result.duplicates, result.rejected) == (1, 1, 3)
+    assert [item["ok"] for item in result.items] == [True, False, False, True, False]
+    assert result.items[3]["result"] == {**result.items[0]["result"], "duplicate": True}
+    errors = [item["error"] or "" for item in result.items]
+    assert errors[1].startswith("'text' is 101 characters; the limit is 100")
+    assert errors[2].startswith("url-only articles are fetched one at a time")
+    assert errors[4].startswith("no article with source 's' and external_id 'never-stored'")
+    assert queued_messages(broker_settings) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"text": "a"}, {"text": ""}]',  # one invalid item: the per-item path explains it
+        b'{"text": "a"}',
+        b'[{"text": "a"}',
+        b"[" * 40 + b"]" * 40,
+        b'[{"text": "a\\ud800"}]',
+        b"[]",
+    ],
+    ids=["invalid-item", "object", "truncated", "deep", "lone-surrogate", "empty"],
+)
+def test_only_a_wholly_valid_array_takes_the_one_pass_validation(body: bytes) -> None:
+    articles = all_valid_articles(body)
+    assert articles is None or articles == []
+
+
+def test_the_one_pass_validation_gives_the_articles_item_validation_gives() -> None:
+    items = [
+        {
+            "text": "Rain.",
+            "source": "s",
+            "external_id": "1",
+            "published_at": "2025-06-04T12:00:00+02:00",
+        },
+        {"html": "<p>Sun.</p>", "url": "https://news.example/a", "language": "pt-BR", "title": "T"},
+        {"retracted": True, "source": "s", "external_id": "1", "retraction_reason": "wrong"},
+        {"url": "https://news.example/b"},
+    ]
+    assert all_valid_articles(orjson.dumps(items)) == [ArticleIn.model_validate(i) for i in items]
+    for item in items:
+        assert valid_article(orjson.dumps(item)) == ArticleIn.model_validate(item)
+    assert valid_article(orjson.dumps(items)) is None  # an array: the slow path says why
