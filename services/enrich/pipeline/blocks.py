@@ -178,12 +178,12 @@ def furniture_lines(tree: Any, text: str) -> Mapping[str, str]:
     found: dict[str, str] = {}
     linked = _link_lines(body, text)
     for key in keys:
-        if key in linked and page.count(key) == linked[key]:
-            found[key] = LINK_RUN_RULE
-            continue
+        shown = page.count(key)
         inside = [rule for rule, block in blocks if key in block]
-        if inside and sum(block.count(key) for _, block in blocks) >= page.count(key):
+        if inside and sum(block.count(key) for _, block in blocks) >= shown:
             found[key] = inside[0]
+        elif key in linked and linked[key] >= shown:
+            found[key] = LINK_RUN_RULE
     if sum(len(key) for key in found) > MAX_REMOVED_SHARE * kept_chars:
         return {}
     return found
