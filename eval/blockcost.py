@@ -1,7 +1,8 @@
 """`python -m eval.blockcost`: what the furniture step (services/enrich/pipeline/blocks.py) adds to
 extract_html, paired: every round times extract_html on the English tuning pages with the step
 and without it (the step replaced by one that finds nothing), alternating which goes first, in
-one process; prints each round's ms per page and the medians.
+one process; prints each round's ms per page and the medians, and the step's own time per page
+(furniture_lines alone on the parsed pages, which the paired rounds' noise can hide).
 """
 
 from __future__ import annotations
@@ -19,6 +20,23 @@ ROUNDS = 7
 
 def _nothing(tree: Any, text: str) -> Mapping[str, str]:
     return {}
+
+
+def _step_alone(pages: list[str]) -> float:
+    """furniture_lines by itself on each page's parsed tree and kept text."""
+    import trafilatura
+
+    inputs = []
+    for html in pages:
+        with suppress(extract.ExtractionError):
+            inputs.append((trafilatura.load_html(html), extract.extract_html(html).text))
+    runs = []
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for tree, text in inputs:
+            extract.furniture_lines(tree, text)
+        runs.append(1000 * (time.process_time() - started) / len(inputs))
+    return statistics.median(runs)
 
 
 def main() -> int:
@@ -50,6 +68,7 @@ def main() -> int:
             times[name].append(timed(ways[name]))
         print(f"round {round_index}: " + ", ".join(f"{n} {t[-1]:.1f}" for n, t in times.items()))
     extract.furniture_lines = with_step
+    print(f"the step alone: {_step_alone(pages):.2f} ms/page (median of {ROUNDS} passes)")
     medians = {name: statistics.median(t) for name, t in times.items()}
     paired = statistics.median(b - a for a, b in zip(*times.values(), strict=True))
     print(
