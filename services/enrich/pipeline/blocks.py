@@ -117,7 +117,7 @@ def _furniture(body: Any, kept_chars: int) -> Iterator[tuple[str, str]]:
     for element in body.iter(*_CONTAINERS):
         tag = element.tag
         rule = _named(element, named)
-        if rule is None and tag not in ("ul", "ol"):
+        if rule is None and (tag not in ("ul", "ol") or len(element) < LINK_LIST_MIN_ITEMS):
             continue
         if taken and any(ancestor in taken for ancestor in element.iterancestors()):
             continue
@@ -149,9 +149,10 @@ def _link_lines(body: Any, text: str) -> dict[str, int]:
     ):
         return counts  # no run long enough: the page's links need not be read
     wanted = {key for key, fit in zip(keys, fits, strict=True) if fit}
+    shortest = min(len(key) for key in wanted)  # a key is never longer than its raw text
     for anchor in body.iter("a"):
-        key = _key(_STRING(anchor))
-        if key in wanted:
+        raw = _STRING(anchor)
+        if len(raw) >= shortest and (key := _key(raw)) in wanted:
             counts[key] = counts.get(key, 0) + 1
     runs: dict[str, int] = {}
     run: list[str] = []
@@ -174,12 +175,15 @@ def furniture_lines(tree: Any, text: str) -> Mapping[str, str]:
     if body is None or not keys:
         return {}
     blocks = list(_furniture(body, kept_chars))
-    page = _key(_STRING(body))
-    found: dict[str, str] = {}
     linked = _link_lines(body, text)
+    found: dict[str, str] = {}
+    page = ""  # the whole page's text, read only when a line is in furniture
     for key in keys:
-        shown = page.count(key)
         inside = [rule for rule, block in blocks if key in block]
+        if not inside and key not in linked:
+            continue
+        page = page or _key(_STRING(body))
+        shown = page.count(key)
         if inside and sum(block.count(key) for _, block in blocks) >= shown:
             found[key] = inside[0]
         elif key in linked and linked[key] >= shown:
