@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.enrich.pipeline.blocks import line_key
 from services.enrich.pipeline.document import Credit, Removal
 from services.enrich.pipeline.textmap import TextMap
 
@@ -204,16 +205,23 @@ class _Stripper:
     credits: list[Credit] = field(default_factory=list)
 
     def remove(self, rule: Rule, start: int, end: int) -> None:
+        self.remove_as(rule.id, start, end, credit=rule.kind == "credit")
+
+    def remove_as(self, rule_id: str, start: int, end: int, *, credit: bool = False) -> None:
         raw_start, raw_end = self.cleaned.raw_span(start, end)
         text = self.cleaned.text[start:end]
-        if rule.kind == "credit":
+        if credit:
             self.credits.append(Credit(text=text, raw_start=raw_start, raw_end=raw_end))
         else:
-            self.removals.append(Removal(rule.id, text, raw_start, raw_end))
+            self.removals.append(Removal(rule_id, text, raw_start, raw_end))
 
 
-def strip_boilerplate(cleaned: TextMap, rules: RuleSet) -> Stripped:
-    """Drop every line a rule matches; keep the rest, one paragraph per line."""
+def strip_boilerplate(
+    cleaned: TextMap, rules: RuleSet, furniture: Mapping[str, str] | None = None
+) -> Stripped:
+    """Drop every line a rule matches; keep the rest, one paragraph per line. `furniture`: line
+    key (blocks.line_key) -> rule id, the lines an HTML page shows only in page furniture
+    (blocks.py); they go first, under that id."""
     state = _Stripper(cleaned)
     open_list: Rule | None = None  # the rule whose headline list we are inside
     listed = 0
@@ -222,6 +230,9 @@ def strip_boilerplate(cleaned: TextMap, rules: RuleSet) -> Stripped:
     for index, line in enumerate(lines):
         start, end = position, position + len(line)
         position = end + 1
+        if furniture and (block_rule := furniture.get(line_key(line))) is not None:
+            state.remove_as(block_rule, start, end)
+            continue
         if open_list is not None and listed < _HEADLINE_MAX_LINES and _looks_like_headline(line):
             state.remove(open_list, start, end)
             listed += 1

@@ -87,6 +87,8 @@ class Extracted:
     extraction: str | None = None  # which extraction pass was kept (HTML only)
     candidate_chars: dict[str, int] = field(default_factory=dict)  # per pass, for audit
     standfirst_added: bool = False  # the page's shown description was put before the text
+    # Line key -> rule id: lines the page shows only in furniture blocks (blocks.py).
+    furniture: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -36,6 +36,7 @@ from htmldate import find_date
 from trafilatura import metadata as page_metadata
 from trafilatura.settings import Document
 
+from services.enrich.pipeline.blocks import furniture_lines
 from services.enrich.pipeline.document import Extracted
 from services.enrich.pipeline.passes import PrunedPage, prune_page, run_pass
 from services.enrich.pipeline.standfirst import missing_deck
@@ -155,8 +156,9 @@ def extract_html(html: str) -> Extracted:
     if not texts[kept].strip():
         raise ExtractionError("no article text could be extracted from the HTML")
     deck = missing_deck(tree, page.description, texts[kept])
+    text = f"{deck}\n{texts[kept]}" if deck else texts[kept]
     return Extracted(
-        text=f"{deck}\n{texts[kept]}" if deck else texts[kept],
+        text=text,
         title=page.title,
         author=page.author,
         date=_with_time(html, page.date),
@@ -166,4 +168,5 @@ def extract_html(html: str) -> Extracted:
         extraction=kept,
         candidate_chars=sizes,
         standfirst_added=deck is not None,
+        furniture=dict(furniture_lines(tree, text)),
     )

@@ -110,7 +110,9 @@ def prepare(document: SubmittedDocument, config: PipelineConfig) -> Prepared:
     extracted = _extract(document)
     no_article_reason = None
     cleaned = clean(TextMap.identity(extracted.text))
-    stripped = strip_boilerplate(cleaned.text, config.rules.for_source(document.source))
+    stripped = strip_boilerplate(
+        cleaned.text, config.rules.for_source(document.source), extracted.furniture
+    )
     if cleaned.removals:  # invisible characters are audited removals too, in text order
         removals = sorted([*cleaned.removals, *stripped.removals], key=lambda r: r.raw_start)
         stripped = Stripped(stripped.text, removals, stripped.credits)
