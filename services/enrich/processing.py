@@ -74,10 +74,10 @@ def process_article(
     if after_claim is not None:  # fault-injection hook (tests only; see wirefeed/testing.py)
         after_claim(claim)
 
-    # Read after the claim's commit, never from the claim itself (`claim.earlier_pending`): a
-    # revision posted between the two must still be enriched before this one. Skipping this read
-    # when the claim saw none let revision 5's event precede revision 4's under ten concurrent
-    # revisions (test_ten_concurrent_revisions_serialise).
+    # Read after the claim's commit, not by the claim statement: a revision posted between the
+    # two must still be enriched before this one. Checking inside the claim let revision 5's
+    # event precede revision 4's under ten concurrent revisions
+    # (test_ten_concurrent_revisions_serialise).
     with Session(engine) as session:
         earlier = pending_revisions(session=session, article_id=article_id)
     for revision in earlier:  # superseded before they were enriched: in order, before this one

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, bindparam, case, exists, update
+from sqlalchemy import DateTime, bindparam, case, update
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -76,8 +76,6 @@ class Claim:
     revision: int
     pipeline_hash: str | None
     reenrich_job_id: int | None
-    # Earlier revisions of the article wait to be enriched first (see `pending_revisions`).
-    earlier_pending: bool = False
 
 
 def _insert(session: Session, model: type[SQLModel]) -> PgInsert | SqliteInsert:
@@ -114,11 +112,9 @@ def claim_attempt(*, session: Session, article_id: int) -> Claim | None:
     """Count one more attempt on the article and return what the pipeline needs. Commits."""
     # A lost count (database crash only) just allows one more attempt: no need to wait for disk.
     relaxed_commit(session)
-    # Columns, not an ORM object (no identity map, no flush), and whether earlier revisions
-    # wait (`pending_revisions`), so a worker reads them only when there are some.
-    columns = (*_CLAIMED, _EARLIER_PENDING)
+    # Columns, not an ORM object (no identity map, no flush).
     row = session.exec(
-        select(*columns).where(col(Article.id) == article_id).with_for_update()
+        select(*_CLAIMED).where(col(Article.id) == article_id).with_for_update()
     ).one_or_none()
     if row is None:
         session.rollback()
@@ -152,12 +148,6 @@ _CLAIMED = tuple(
         "pipeline_hash",
         "reenrich_job_id",
     )
-)
-_EARLIER_PENDING = (
-    exists()
-    .where(col(ArticleRevision.article_id) == col(Article.id))
-    .where(col(ArticleRevision.status) == RevisionStatus.pending)
-    .label("earlier_pending")
 )
 
 

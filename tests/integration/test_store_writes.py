@@ -17,11 +17,18 @@ from sqlmodel import Session
 
 from services.enrich.identity import PipelineIdentity
 from services.enrich.near_duplicates import BANDS
-from services.enrich.pipeline.document import EnrichedDocument, EntityGroup, Mention
-from services.enrich.store import Reenriched, claim_attempt, save_enriched, save_reenriched
+from services.enrich.pipeline.document import EnrichedDocument, EntityGroup
+from services.enrich.store import (
+    Reenriched,
+    claim_attempt,
+    pending_revisions,
+    save_enriched,
+    save_reenriched,
+)
 from services.ingest.store import store_articles
 from shared.db import make_engine
 from shared.schemas import ArticleIn
+from tests.support.enrichment import enriched_document, mention
 from tests.support.services import Backend
 from tests.support.stack import reset_store
 
@@ -37,37 +44,24 @@ def engine(backend: Backend) -> Iterator[Engine]:
     made.dispose()
 
 
-def _mention(name: str, start: int, label: str = "PERSON") -> Mention:
-    return Mention(name, label, label, start, start + len(name), start, start + len(name))
-
-
 def _result(*groups: EntityGroup) -> EnrichedDocument:
-    return EnrichedDocument(
-        clean_text=TEXT,
-        source_text=TEXT,
-        removals=[],
-        credits=[],
-        entities=list(groups),
-        language="en",
-        language_confidence=0.99,
-        entities_skipped_reason=None,
-        metadata={"title": "From the page", "url": "https://example.com/a"},
-        stats={"entities": len(groups)},
+    return enriched_document(
+        TEXT, *groups, metadata={"title": "From the page", "url": "https://example.com/a"}
     )
 
 
 def _putin() -> EntityGroup:
-    group = EntityGroup("Vladimir Putin", "PERSON", [_mention("Vladimir Putin", 0)], 0.9)
-    group.mentions.append(_mention("Putin", TEXT.index("Putin left")))
+    group = EntityGroup("Vladimir Putin", "PERSON", [mention("Vladimir Putin", 0)], 0.9)
+    group.mentions.append(mention("Putin", TEXT.index("Putin left")))
     return group
 
 
 def _scholz() -> EntityGroup:
-    return EntityGroup("Olaf Scholz", "PERSON", [_mention("Olaf Scholz", 19)], 0.5)
+    return EntityGroup("Olaf Scholz", "PERSON", [mention("Olaf Scholz", 19)], 0.5)
 
 
 def _berlin() -> EntityGroup:
-    return EntityGroup("Berlin", "GPE", [_mention("Berlin", 34, "GPE")], 0.3)
+    return EntityGroup("Berlin", "GPE", [mention("Berlin", 34, "GPE")], 0.3)
 
 
 def _rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
@@ -82,7 +76,9 @@ def _stored(engine: Engine) -> int:
         )
     with Session(engine) as session:
         claim = claim_attempt(session=session, article_id=stored.id)
-    assert claim is not None and claim.attempts == 1 and not claim.earlier_pending
+    assert claim is not None and claim.attempts == 1
+    with Session(engine) as session:
+        assert pending_revisions(session=session, article_id=stored.id) == []
     return stored.id
 
 
@@ -210,7 +206,7 @@ def test_a_changed_reenrichment_replaces_the_rows_with_counts_kept(engine: Engin
     assert _rows(engine, "SELECT count(*) FROM feed_event") == [(2,)]
 
 
-def test_a_claim_says_when_earlier_revisions_wait(engine: Engine) -> None:
+def test_an_earlier_revision_still_waits_after_the_claim(engine: Engine) -> None:
     item = {"text": TEXT, "source": "wire", "external_id": "story-1"}
     with Session(engine) as session:
         [first] = store_articles(session=session, items=[ArticleIn.model_validate(item)])
@@ -220,4 +216,7 @@ def test_a_claim_says_when_earlier_revisions_wait(engine: Engine) -> None:
         )
     with Session(engine) as session:
         claim = claim_attempt(session=session, article_id=first.id)
-    assert claim is not None and claim.revision == 2 and claim.earlier_pending
+    assert claim is not None and claim.revision == 2
+    with Session(engine) as session:
+        waiting = pending_revisions(session=session, article_id=first.id)
+    assert [revision.revision for revision in waiting] == [1]

@@ -9,11 +9,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from services.enrich.identity import PipelineIdentity
-from services.enrich.pipeline.document import EnrichedDocument, EntityGroup, Mention
+from services.enrich.pipeline.document import EnrichedDocument, EntityGroup
 from services.enrich.store import claim_attempt, mark_failed, save_enriched
 from services.ingest.store import store_articles
 from shared.models import Article, ArticleEntity, ArticleStatus, Entity, EntityAlias
 from shared.schemas import ArticleIn, Enrichment
+from tests.support.enrichment import enriched_document, mention
 
 TEXT = "Vladimir Putin met Olaf Scholz. Putin left."
 
@@ -32,30 +33,11 @@ def once(session: Session, article_id: int) -> dict[str, Any]:
     return {"session": session, "article_id": article_id, "revision": 1, "identity": IDENTITY}
 
 
-def mention(text: str, start: int) -> Mention:
-    return Mention(text, "PERSON", "PERSON", start, start + len(text), start, start + len(text))
-
-
-def enriched(*groups: EntityGroup, text: str = TEXT) -> EnrichedDocument:
-    return EnrichedDocument(
-        clean_text=text,
-        source_text=text,
-        removals=[],
-        credits=[],
-        entities=list(groups),
-        language="en",
-        language_confidence=0.99,
-        entities_skipped_reason=None,
-        metadata={},
-        stats={"entities": len(groups)},
-    )
-
-
 def putin_and_scholz() -> EnrichedDocument:
     putin = EntityGroup("Vladimir Putin", "PERSON", [mention("Vladimir Putin", 0)], 0.9)
     putin.mentions.append(mention("Putin", TEXT.index("Putin left")))
     scholz = EntityGroup("Olaf Scholz", "PERSON", [mention("Olaf Scholz", 19)], 0.5)
-    return enriched(putin, scholz)
+    return enriched_document(TEXT, putin, scholz)
 
 
 def test_claim_counts_one_attempt_per_delivery(engine: Engine) -> None:
@@ -102,7 +84,7 @@ def test_result_is_stored_once_with_the_next_feed_position(engine: Engine) -> No
 def test_a_failure_never_overwrites_a_result(engine: Engine) -> None:
     done, broken = stored(engine), stored(engine, "A story that breaks the pipeline.")
     with Session(engine) as session:
-        save_enriched(**once(session, done), enriched=enriched())
+        save_enriched(**once(session, done), enriched=enriched_document(TEXT))
     with Session(engine) as session:
         assert mark_failed(session=session, article_id=done, error="late failure") is False
         assert mark_failed(session=session, article_id=broken, error="x" * 5000) is True
