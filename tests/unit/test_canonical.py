@@ -4,23 +4,13 @@ canonical names, labels, aliases and salience (run.resolve_entities, the steps a
 from __future__ import annotations
 
 from services.enrich.pipeline.document import EntityGroup
-from services.enrich.pipeline.entities import RawMention
 from services.enrich.pipeline.run import resolve_entities
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import AliasTable, load_aliases
+from tests.support.tagging import tagged
 
 ALIASES = load_aliases()
 NAMES = frozenset({"Vladimir", "Donald", "Yuri", "Clemens", "Jim", "Anna"})
-
-
-def tagged(text: str, *spans: tuple[str, str]) -> list[RawMention]:
-    """Mentions for each (surface, label), listed in text order, as the model would give them."""
-    mentions, cursor = [], 0
-    for surface, label in spans:
-        start = text.index(surface, cursor)
-        cursor = start + len(surface)
-        mentions.append(RawMention(surface, label, start, cursor))
-    return mentions
 
 
 def entities(text: str, *spans: tuple[str, str], aliases: AliasTable = ALIASES):

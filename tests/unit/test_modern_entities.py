@@ -6,23 +6,14 @@ from __future__ import annotations
 
 from services.enrich.config import PACKAGED_CITIES, PACKAGED_MORE_GIVEN_NAMES, load_word_list
 from services.enrich.pipeline.document import EntityGroup
-from services.enrich.pipeline.entities import RawMention
 from services.enrich.pipeline.run import resolve_entities
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import PACKAGED_KNOWN_ENTITIES, AliasTable, Canonical, load_aliases
+from tests.support.tagging import labels, tagged
 
 ALIASES = load_aliases()
 NAMES = frozenset({"Tim", "Mason", "Kristi", "Novak"})
 CITIES = load_word_list(PACKAGED_CITIES)
-
-
-def tagged(text: str, *spans: tuple[str, str]) -> list[RawMention]:
-    mentions, cursor = [], 0
-    for surface, label in spans:
-        start = text.index(surface, cursor)
-        cursor = start + len(surface)
-        mentions.append(RawMention(surface, label, start, cursor))
-    return mentions
 
 
 def resolved(
@@ -35,10 +26,6 @@ def resolved(
         given_names=NAMES,
         cities=CITIES,
     )
-
-
-def labels(groups: list[EntityGroup]) -> set[tuple[str, str]]:
-    return {(g.name, g.label) for g in groups}
 
 
 def test_platforms_and_companies_are_not_people_or_places() -> None:

@@ -10,32 +10,19 @@ from pathlib import Path
 from eval.build_given_names import conll_train_given_names
 from services.enrich.config import PACKAGED_MORE_GIVEN_NAMES, load_word_list
 from services.enrich.pipeline.document import EntityGroup
-from services.enrich.pipeline.entities import RawMention
 from services.enrich.pipeline.run import resolve_entities
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import load_aliases
+from tests.support.tagging import labels, tagged
 
 ALIASES = load_aliases()
 NAMES = frozenset({"Novak", "Iga", "Neil", "Kasper", "Mason"})
-
-
-def tagged(text: str, *spans: tuple[str, str]) -> list[RawMention]:
-    mentions, cursor = [], 0
-    for surface, label in spans:
-        start = text.index(surface, cursor)
-        cursor = start + len(surface)
-        mentions.append(RawMention(surface, label, start, cursor))
-    return mentions
 
 
 def resolved(text: str, *spans: tuple[str, str]) -> list[EntityGroup]:
     return resolve_entities(
         tagged(text, *spans), text=TextMap.identity(text), aliases=ALIASES, given_names=NAMES
     )
-
-
-def labels(groups: list[EntityGroup]) -> set[tuple[str, str]]:
-    return {(g.name, g.label) for g in groups}
 
 
 def spans(groups: list[EntityGroup]) -> set[tuple[str, str]]:
