@@ -33,7 +33,8 @@ from shared.models import (
 )
 from shared.reenrich_jobs import ANY_PIPELINE, selected_ids
 from shared.schemas import ArticleIn
-from tests.unit.test_enrich_store import IDENTITY, enriched
+from tests.support.enrichment import enriched_document
+from tests.unit.test_enrich_store import IDENTITY
 
 NOW = datetime.now(UTC)
 _SERIAL = itertools.count()
@@ -52,7 +53,7 @@ def article(engine: Engine, *groups: EntityGroup, text: str | None = None) -> in
     body = text or " ".join(g.name for g in groups) + f" ({next(_SERIAL)})"
     with Session(engine) as session:
         [stored] = store_articles(session=session, items=[ArticleIn(text=body, published_at=NOW)])
-    document = enriched(*groups, text=body)
+    document = enriched_document(body, *groups)
     with Session(engine) as session:
         assert save_enriched(
             session=session,
