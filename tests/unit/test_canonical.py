@@ -7,7 +7,7 @@ from services.enrich.pipeline.document import EntityGroup
 from services.enrich.pipeline.run import resolve_entities
 from services.enrich.pipeline.textmap import TextMap
 from shared.aliases import AliasTable, load_aliases
-from tests.support.tagging import tagged
+from tests.support.tagging import labels, tagged
 
 ALIASES = load_aliases()
 NAMES = frozenset({"Vladimir", "Donald", "Yuri", "Clemens", "Jim", "Anna"})
@@ -271,3 +271,54 @@ def test_sentence_opening_common_word_is_not_a_name() -> None:
     text = "Turnout was low. Officials blamed low turnout on the rain. Labor won."
     groups = entities(text, ("Turnout", "PERSON"), ("Labor", "ORG"))
     assert [g.name for g in groups] == ["Labor"]
+
+
+def test_dateline_on_its_own_line_names_a_place_and_its_byline_a_person() -> None:
+    text = (
+        "Stocks slip in Detroit.\nMishi Saran\nDETROIT, Mich 1996-08-31\n"
+        "Shares of carmakers fell on Friday."
+    )
+    # The model read the dateline with its date as one organisation and missed the byline.
+    found = labels(entities(text, ("Detroit", "GPE"), ("DETROIT, Mich 1996-08-31", "ORG")))
+    assert found == {("Detroit", "GPE"), ("Mich", "GPE"), ("Mishi Saran", "PERSON")}
+
+
+def test_a_line_of_capitals_that_is_no_dateline_names_nothing() -> None:
+    text = "Stocks slip.\nSOCCER - LEADERS HELD\nShares fell on Friday."
+    assert entities(text) == []
+
+
+def test_names_found_in_the_body_are_found_in_a_headline_in_capitals() -> None:
+    text = (
+        "SOCCER - SHEARER NAMED AS ENGLAND CAPTAIN.\n"
+        "Alan Shearer was named England captain. Shearer said he was proud."
+    )
+    groups = by_name(
+        entities(text, ("ENGLAND", "GPE"), ("Alan Shearer", "PERSON"), ("England", "GPE"))
+    )
+    assert groups["Alan Shearer"].count == 3  # SHEARER, Alan Shearer, Shearer
+    assert groups["Alan Shearer"].mentions[0].start == text.index("SHEARER")
+
+
+def test_a_name_that_is_also_a_word_of_the_article_is_not_read_in_capitals() -> None:
+    text = "BUSH FIRES SPREAD.\nGeorge Bush said a bush fire spread."
+    groups = by_name(entities(text, ("George Bush", "PERSON")))
+    assert groups["George Bush"].count == 1
+
+
+def test_a_person_that_opens_an_organisations_name_is_that_organisation() -> None:
+    text = "Barrick Gold Corp bid on Monday. Barrick said the offer was final."
+    found = labels(entities(text, ("Barrick Gold Corp", "ORG"), ("Barrick", "PERSON")))
+    assert ("Barrick", "PERSON") not in found
+    assert {label for _, label in found} == {"ORG"}
+
+
+def test_a_person_beside_a_companys_cue_is_an_organisation_unless_a_person_bears_the_name() -> None:
+    company = "Cofinec said its unit lost money. Cofinec shares fell."
+    assert labels(entities(company, ("Cofinec", "PERSON"), ("Cofinec", "PERSON"))) == {
+        ("Cofinec", "ORG")
+    }
+    person = "Tom Jones sang. Jones said its chorus was old."
+    assert labels(entities(person, ("Tom Jones", "PERSON"), ("Jones", "PERSON"))) == {
+        ("Tom Jones", "PERSON")
+    }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from services.enrich.pipeline.entities import RawMention
-from services.enrich.pipeline.prose import lowercase_words, opens_sentence
+from services.enrich.pipeline.prose import lowercase_words, opens_sentence, shouting
 from shared.aliases import AliasTable
 
 
@@ -40,11 +40,6 @@ _NAME_RUN = re.compile(
 MAX_WORDS = 4
 
 
-def _shouting(line: str) -> bool:
-    letters = [ch for ch in line if ch.isalpha()]
-    return bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
-
-
 def untagged_known_names(
     mentions: list[RawMention], text: str, aliases: AliasTable
 ) -> list[RawMention]:
@@ -58,7 +53,7 @@ def untagged_known_names(
     found: list[RawMention] = []
     position = 0
     for line in text.split("\n"):
-        if not _shouting(line):
+        if not shouting(line):
             for run in _NAME_RUN.finditer(line):
                 found += _known_in_run(run.group(0), position + run.start(), aliases)
         position += len(line) + 1

@@ -19,6 +19,11 @@ guess at one occurrence.
   said ("Vuorinen said he"), or a sportsperson's role or seeding before it ("top seed
   Vuorinen", "striker Vuorinen", "Mr Vuorinen"), unless it is a known place or organisation
   or the article places it;
+- a one-word "person" that opens an organisation's name in the article ("Barrick" beside
+  "Barrick Gold Corp") or that a company's cue stands beside ("Cofinec said its", "Zenith
+  shares fell", "shares in Banespa") is that organisation, unless a full name in the article
+  ends with it or a person's cue stands beside it; a two-word "person" that is a word and a
+  known city ("Ajax Amsterdam", "Rotor Volgograd") and starts with no given name is a club;
 - a city or a "person" that beats, draws with or loses to another side is a team ("Newcastle
   beat Southampton", "Derbyshire lost to Kent"): an ORG. Countries keep their label (national
   sides are named after the place), and so do people with a full name in the article or a
@@ -96,6 +101,7 @@ def vote_labels(
     mentions = people_by_speech(people_by_surname(mentions, aliases), text, aliases)
     mentions = places_by_context(places_by_name(mentions, text, aliases, cities), text, aliases)
     mentions = people_by_cues(known_surnames_as_people(mentions, text, aliases), text, aliases)
+    mentions = organisations_by_context(mentions, text, aliases)
     return teams_by_context(mentions, text, aliases)
 
 
@@ -292,6 +298,47 @@ def places_by_context(
     return [
         RawMention(m.text, "GPE", m.start, m.end)
         if m.label in ("PERSON", "ORG") and alias_key(m.text) in places
+        else m
+        for m in mentions
+    ]
+
+
+# What news writes beside a company's name only: its shares, "said its" (a person says "his").
+_COMPANY_AFTER = re.compile(
+    r"^(?:['’]s?\s+(?:shares|stock|net\s+profit|profits?|earnings|revenues?|sales|board"
+    r"|chief\s+executive|subsidiary|unit)\b"
+    r"|\s+(?:shares|stock)\s+(?:rose|fell|gained|lost|jumped|slipped|climbed|dropped|were|closed)\b"
+    r"|,?\s+(?:said|says|reported|announced)\s+its\b)"
+)
+_COMPANY_BEFORE = re.compile(r"\b(?:shares|stake|stakes)\s+(?:in|of)\s$")
+
+
+def _company_cued(m: RawMention, text: str) -> bool:
+    return bool(
+        _COMPANY_AFTER.match(text[m.end : m.end + 40])
+        or _COMPANY_BEFORE.search(text, max(0, m.start - 16), m.start)
+    )
+
+
+def organisations_by_context(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """A one-word "person" that opens an organisation's name or that a company's cue stands
+    beside is that organisation (see the module's notes)."""
+    openers = {alias_key(m.text.split()[0]) for m in mentions if m.label == "ORG" and " " in m.text}
+    people = _surnames(mentions) | _person_cued(mentions, text, aliases)
+    organisations = set()
+    for m in mentions:
+        if m.label != "PERSON" or aliases.lookup(m.text) is not None:
+            continue
+        key = alias_key(m.text)
+        if " " not in m.text and key not in people and (key in openers or _company_cued(m, text)):
+            organisations.add(key)
+    if not organisations:
+        return mentions
+    return [
+        RawMention(m.text, "ORG", m.start, m.end)
+        if m.label == "PERSON" and alias_key(m.text) in organisations
         else m
         for m in mentions
     ]

@@ -14,7 +14,9 @@ article: where the small model is reliably wrong, a plain rule is reliably right
   "Djokovic" -> "Novak Djokovic" PERSON), or a one-word mention after a given name;
 - a nationality in front of a full name is no part of it: "Australian Rodney Eyles" (ORG) ->
   "Australian" (NORP) + "Rodney Eyles" (PERSON);
-- the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place.
+- the dateline that opens a wire story ("KAMLOOPS, B.C. — ...") names a place, and so does a
+  dateline on a line of its own under the headline ("BONN 1996-08-30", "IRVINE, Calif Aug 30"),
+  with the name on the line above it when that line is only a name (the byline).
 """
 
 from __future__ import annotations
@@ -94,6 +96,22 @@ _DATELINE = re.compile(
     r"^(?P<place>[A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+(?: [A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+){0,3})"
     r"(?=(?:,[^\n—–():]{1,40}?)?\s*(?:\([^()\n]{1,40}\)\s*)?(?:—|–|--?|:)\s[^\n]{0,30}[a-z])"
 )
+
+
+# "BONN 1996-08-30", "IRVINE, Calif 1996-08-30", "LA CORUNA, Spain Aug 31": a place in capitals,
+# perhaps its region, then the date and nothing else, within the first DATELINE_LINES lines.
+DATELINE_LINES = 4
+_DATE = (
+    r"(?:\d{4}-\d{2}-\d{2}|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s\d{1,2}(?:,?\s\d{4})?)"
+)
+_DATELINE_LINE = re.compile(
+    r"^(?P<place>[A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+(?: [A-ZÀ-Þ][A-ZÀ-Þ'’.\-]+){0,3})"
+    r"(?:,\s(?P<region>[A-Z][\w'’-]*\.?(?: [A-Z][\w'’-]*\.?){0,2}?))?"
+    rf",?\s+{_DATE}\s*$"
+)
+# A byline: two or three capitalised words, perhaps after "By", and nothing else.
+_BYLINE = re.compile(r"^(?:By\s)?(?P<name>[A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){1,2})\s*$")
 
 
 def _is_capitalised(word: str) -> bool:
@@ -310,6 +328,27 @@ def dateline_place(text: str) -> RawMention | None:
     return RawMention(place, "GPE", 0, len(place))
 
 
+def dateline_line(text: str) -> list[RawMention]:
+    """The place (and region) of a dateline standing on its own line among the first few, and
+    the byline above it when that line is only a name; [] when there is none."""
+    position, previous = 0, None
+    for line in text.split("\n")[:DATELINE_LINES]:
+        found = _DATELINE_LINE.match(line)
+        if found is not None and sum(ch.isalpha() for ch in found["place"]) >= 3:
+            spans = [(found.start("place"), found["place"], "GPE")]
+            if found["region"]:
+                spans.append((found.start("region"), found["region"], "GPE"))
+            if previous is not None and (byline := _BYLINE.match(previous[1])) is not None:
+                offset = previous[0] - position
+                spans.insert(0, (offset + byline.start("name"), byline["name"], "PERSON"))
+            return [
+                RawMention(t, kind, position + at, position + at + len(t)) for at, t, kind in spans
+            ]
+        previous = (position, line)
+        position += len(line) + 1
+    return []
+
+
 def refine_mentions(
     mentions: Iterable[RawMention],
     *,
@@ -336,6 +375,11 @@ def refine_mentions(
         [*refined, *untagged_full_names(text, refined, given_names)], key=lambda m: m.start
     )
     refined = [m for m in refined if not _is_common_word(m, text)]
+    if own_line := dateline_line(text):
+        # What the line says replaces whatever the model read there ("DETROIT 1996-08-31" ORG).
+        lines = (own_line[0].start, own_line[-1].end)
+        refined = [m for m in refined if m.end <= lines[0] or m.start >= lines[1]]
+        refined = sorted([*refined, *own_line], key=lambda m: m.start)
     dateline = dateline_place(text)
     if dateline is not None:
         # The dateline decides the label of its place throughout ("Kamloops" later is a GPE too).

@@ -3,7 +3,10 @@
 The small model tags "Villa" in one sentence and not in the next; a reader would not. Every
 capitalised surface form tagged somewhere, and the surname of every full PERSON name, is looked
 for at its other exact occurrences (whole words, not inside a longer capitalised name, not
-inside a span already tagged) and given the same label there.
+inside a span already tagged) and given the same label there. In a line written in capitals
+(a wire headline: "SOCCER - SHEARER NAMED ENGLAND CAPTAIN") it is looked for in capitals too,
+where the model, which reads case, sees no name at all; a one-word name only when the article
+never writes it as a lowercase word ("BUSH" is Bush unless the article speaks of a bush).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from services.enrich.pipeline.entities import RawMention
-from services.enrich.pipeline.prose import lowercase_words, opens_sentence
+from services.enrich.pipeline.prose import lowercase_words, opens_sentence, shouting
 
 MIN_CHARS = 3
 _WORD_BEFORE = re.compile(r"([\w'’.-]+)\s$")
@@ -101,4 +104,32 @@ def propagate(mentions: list[RawMention], text: str) -> list[RawMention]:
         if " " not in surface and surface.lower() in lowercase and opens_sentence(text, start):
             continue
         added.append(RawMention(surface, wanted[surface], start, end))
+    for surface, start, end in _in_capitals(surfaces, text, lowercase):
+        if not any(covered[start:end]):
+            added.append(RawMention(text[start:end], wanted[surface], start, end))
     return sorted([*mentions, *added], key=lambda m: m.start)
+
+
+MIN_CAPITALS_CHARS = 4
+
+
+def _in_capitals(
+    surfaces: list[str], text: str, lowercase: frozenset[str]
+) -> Iterator[tuple[str, int, int]]:
+    """(surface, start, end) of each name written in capitals in a line that shouts."""
+    by_capitals = {
+        s.upper(): s
+        for s in surfaces
+        if s.upper() != s
+        and (" " in s or (len(s) >= MIN_CAPITALS_CHARS and s.lower() not in lowercase))
+    }
+    if not by_capitals:
+        return
+    finder: _Surfaces | None = None
+    position = 0
+    for line in text.split("\n"):
+        if shouting(line):
+            finder = finder or _Surfaces(list(by_capitals))
+            for capitals, start, end in finder.finditer(line):
+                yield by_capitals[capitals], position + start, position + end
+        position += len(line) + 1

@@ -20,3 +20,9 @@ def opens_sentence(text: str, start: int) -> bool:
 def lowercase_words(text: str) -> frozenset[str]:
     """Words the text writes in lowercase: "rice" makes a sentence-initial "Rice" ordinary."""
     return frozenset(w for w in _WORD.findall(text) if w.islower())
+
+
+def shouting(line: str) -> bool:
+    """A line written mostly in capitals: a wire headline ("SOCCER - SHEARER NAMED CAPTAIN")."""
+    letters = [ch for ch in line if ch.isalpha()]
+    return bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
