@@ -322,3 +322,17 @@ def test_a_person_beside_a_companys_cue_is_an_organisation_unless_a_person_bears
     assert labels(entities(person, ("Tom Jones", "PERSON"), ("Jones", "PERSON"))) == {
         ("Tom Jones", "PERSON")
     }
+
+
+def test_a_headlines_section_slug_names_nothing_and_is_no_dateline() -> None:
+    text = "PRESS DIGEST - Iraq - Aug 22.\nBAGHDAD 1996-08-22\nThese are the leading stories."
+    # The opening "PRESS DIGEST -" is shaped like "BERLIN -"; the dateline below says it is not.
+    assert labels(entities(text, ("PRESS DIGEST", "ORG"), ("Iraq", "GPE"))) == {
+        ("Iraq", "GPE"),
+        ("Baghdad", "GPE"),  # the alias table's name for it
+    }
+
+
+def test_a_wire_desks_sign_off_names_the_desk() -> None:
+    text = "Prices were steady, dealers said.\n-- Sydney Newsroom 61-2 9373-1800"
+    assert labels(entities(text, ("Sydney", "GPE"))) == {("Sydney Newsroom", "ORG")}

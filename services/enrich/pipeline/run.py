@@ -35,7 +35,7 @@ from services.enrich.pipeline.extract import extract_html
 from services.enrich.pipeline.known_labels import label_known_names
 from services.enrich.pipeline.label_evidence import vote_labels
 from services.enrich.pipeline.language import LanguageDetector, LanguageVerdict, judge_language
-from services.enrich.pipeline.mention_rules import refine_mentions
+from services.enrich.pipeline.mention_rules import as_news_desk, refine_mentions
 from services.enrich.pipeline.propagate import propagate
 from services.enrich.pipeline.quality import QualityReport, assess, has_article
 from services.enrich.pipeline.salience import rank_by_salience
@@ -151,7 +151,7 @@ def resolve_entities(
     """From the model's mentions to the article's entities, most salient first."""
     mentions = trim_mentions(found, not_names=not_names)
     mentions = refine_mentions(mentions, text=text.text, given_names=given_names, aliases=aliases)
-    mentions = label_known_names(mentions, text.text, aliases)
+    mentions = [as_news_desk(m, text.text) for m in label_known_names(mentions, text.text, aliases)]
     mentions = propagate(mentions, text.text)
     mentions = vote_labels(mentions, text.text, aliases, cities)
     entities = canonicalise(mentions, text=text, aliases=aliases)
