@@ -19,7 +19,7 @@ from shared.aliases import load_aliases
 from shared.db import make_engine
 from shared.health import health_router
 from shared.openapi import documented_app
-from shared.service_app import mount_service
+from shared.service_app import freeze_startup_heap, mount_service
 from shared.settings import Settings
 
 
@@ -33,6 +33,7 @@ def create_api_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.aliases = load_aliases(settings.aliases_path)
+        freeze_startup_heap()
         yield
         engine.dispose()
         write_engine.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,15 +19,8 @@ from shared.db import make_engine
 from shared.health import health_router
 from shared.openapi import documented_app
 from shared.schemas import ArticleIn, MergeIn, SplitIn
-from shared.service_app import mount_service
+from shared.service_app import freeze_startup_heap, mount_service
 from shared.settings import Settings
-
-
-def _freeze_heap() -> None:
-    """Move everything built at start-up (modules, models, the app) out of the collector's
-    reach: a full collection then walks only what requests allocate."""
-    gc.collect()
-    gc.freeze()
 
 
 def create_ingest_app(
@@ -49,7 +41,7 @@ def create_ingest_app(
         app.state.ingest = service
         app.state.editor = EntityEditor(engine=engine, celery=celery)
         service.start()
-        _freeze_heap()
+        freeze_startup_heap()
         yield
         await service.stop()
         fetcher.close()
