@@ -336,3 +336,9 @@ def test_a_headlines_section_slug_names_nothing_and_is_no_dateline() -> None:
 def test_a_wire_desks_sign_off_names_the_desk() -> None:
     text = "Prices were steady, dealers said.\n-- Sydney Newsroom 61-2 9373-1800"
     assert labels(entities(text, ("Sydney", "GPE"))) == {("Sydney Newsroom", "ORG")}
+
+
+def test_a_surname_tagged_a_person_half_the_time_makes_its_full_name_a_person() -> None:
+    text = "Iga Swiatek won. Swiatek converted. Swiatek told reporters."
+    spans = [("Iga Swiatek", "ORG"), ("Swiatek", "ORG"), ("Swiatek", "PERSON")]
+    assert labels(entities(text, *spans)) == {("Iga Swiatek", "PERSON")}

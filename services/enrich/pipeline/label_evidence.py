@@ -1,8 +1,8 @@
 """One label per entity, decided by the evidence of the whole article rather than by the model's
 guess at one occurrence.
 
-- a surname is evidence for its full name: where "Rudolph" is a PERSON in most of its mentions,
-  "Mason Rudolph" tagged ORG is that person too (and then joins it, see canonical.py);
+- a surname is evidence for its full name: where "Rudolph" is a PERSON in at least half of its
+  mentions, "Mason Rudolph" tagged ORG is that person too (and then joins it, see canonical.py);
 - a "person" that is a known city ("Missoula", "Daejeon": data/known_cities.txt, no name that is
   also a first name, surname or word) and never speaks, owns or ends a full name in the article
   is that city;
@@ -191,13 +191,14 @@ def people_by_cues(mentions: list[RawMention], text: str, aliases: AliasTable) -
 
 
 def people_by_surname(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
-    """A multi-word name tagged as something else, whose last word the article mostly tags as
-    a PERSON, is that person."""
+    """A multi-word name tagged as something else, whose last word the article tags as a PERSON
+    at least as often as anything else, is that person ("Iga Swiatek" ORG beside "Swiatek"
+    once ORG, once PERSON: a tie goes to the person, a full name being what it looks like)."""
     votes = _majority(mentions)
     surnames = {
         key
         for key, counts in votes.items()
-        if " " not in key and counts["PERSON"] > sum(counts.values()) / 2
+        if " " not in key and counts["PERSON"] >= sum(counts.values()) / 2
     }
     corrected = []
     for m in mentions:
