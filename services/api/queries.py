@@ -17,7 +17,6 @@ from sqlalchemy import (
     func,
     literal_column,
     or_,
-    text,
     union,
 )
 from sqlalchemy import cast as sa_cast
@@ -27,6 +26,7 @@ from sqlalchemy.orm import QueryableAttribute, defer
 from sqlalchemy.orm.strategy_options import _AbstractLoad
 from sqlmodel import Session, col, select
 
+from services.api.hit_density import lexeme_shares, query_share
 from services.api.search import VECTORS, Search
 from shared.aliases import AliasTable, alias_key
 from shared.models import (
@@ -138,8 +138,9 @@ def _unindexed_id() -> Any:
     return col(Article.id) + 0
 
 
-# The first id window _newest_hit_ids looks in, as a multiple of RANK_CANDIDATES; and the margin
-# over the hit density seen so far by which the next window is sized.
+# The first id window _newest_hit_ids looks in, as a multiple of RANK_CANDIDATES, when the
+# statistics cannot size it; and the margin over the hit density expected or seen so far by
+# which a window is sized.
 FIRST_WINDOW, DENSITY_MARGIN = 4, 1.25
 
 
@@ -158,22 +159,35 @@ def _newest_hit_ids(
     if base is None:
         return None
     base = search.apply(base).order_by(_unindexed_id().desc())
-    top = session.execute(sa_select(func.max(col(Article.id)))).scalar_one_or_none() or 0
+    # One statement for every window, run with each window's bounds: built anew per window,
+    # SQLAlchemy took more time than the database.
+    hits = (
+        base.where(col(Article.id) <= bindparam("ceiling"), col(Article.id) > bindparam("floor"))
+        .limit(bindparam("wanted"))
+        .subquery()
+    )
+    connection = session.connection()
+    window = sa_select(func.count(), func.string_agg(sa_cast(hits.c.id, Text), ","))
     # A window must be found as two bitmaps ANDed (id range, GIN match), so that only its hits'
     # rows are read; left to itself the planner walks the primary key through the range and
-    # tests every row's vector. For these statements only (SET LOCAL, reset below).
-    connection = session.connection()
-    connection.execute(text("SET LOCAL enable_indexscan = off"))
+    # tests every row's vector. For these statements only (set here, local to the
+    # transaction, reset below).
+    top = connection.exec_driver_sql(
+        "SELECT set_config('enable_indexscan', 'off', true), max(id) FROM article"
+    ).one()[1]
+    top = top or 0
+    first_window = RANK_CANDIDATES * FIRST_WINDOW
+    shares = lexeme_shares(session) if filters == ArticleFilter(q=filters.q) else None
+    if shares is not None:
+        # No filter but the words: their share of the store bounds the window that holds
+        # enough hits (hit_density.py), one window where a common phrase took two.
+        share = query_share(search.tsquery_text, shares)
+        first_window = int(RANK_CANDIDATES / max(share, 1e-6) * DENSITY_MARGIN) + 1
     found, listed = 0, []
-    ceiling, floor = top, top - RANK_CANDIDATES * FIRST_WINDOW
+    ceiling, floor = top, top - first_window
     while True:
-        window = base.where(col(Article.id) <= ceiling)
-        if floor > 0:
-            window = window.where(col(Article.id) > floor)
-        hits = window.limit(RANK_CANDIDATES - found).subquery()
-        count, ids = connection.execute(
-            sa_select(func.count(), func.string_agg(sa_cast(hits.c.id, Text), ","))
-        ).one()
+        bounds = {"ceiling": ceiling, "floor": max(floor, 0), "wanted": RANK_CANDIDATES - found}
+        count, ids = connection.execute(window, bounds).one()
         found += count
         if ids:
             listed.append(ids)
@@ -183,7 +197,7 @@ def _newest_hit_ids(
         wanted = RANK_CANDIDATES - found
         step = seen * 4 if not found else int(seen * wanted / found * DENSITY_MARGIN) + 1
         ceiling, floor = floor, floor - step
-    connection.execute(text("SET LOCAL enable_indexscan TO DEFAULT"))
+    connection.exec_driver_sql("SET LOCAL enable_indexscan TO DEFAULT")
     return "{" + ",".join(listed) + "}" if listed else None
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from services.api import queries
+from services.api import hit_density, queries
 from services.api.queries import ArticleFilter, list_articles
 from shared.aliases import AliasTable
 from shared.db import make_engine
@@ -57,6 +57,11 @@ def engine(backend: Backend) -> Iterator[Engine]:
                 )
             )
         session.commit()
+    with engine.connect() as connection:
+        # The planner's lexeme statistics, from which a search without filters sizes its first
+        # window (services/api/hit_density.py).
+        connection.execute(text("ANALYZE article"))
+        connection.commit()
     yield engine
     reset_store(engine)
     engine.dispose()
@@ -79,13 +84,20 @@ def _expected(engine: Engine, q: str) -> list[int]:
         return [int(r[0]) for r in rows]
 
 
+@pytest.mark.parametrize("sized_by", ["statistics", "default window"])
 @pytest.mark.parametrize(
     "q", ["alpha", "beta", '"gamma delta"', "alpha OR beta", "gamma -alpha", "nothingmatches"]
 )
 def test_ranks_exactly_the_newest_hits_across_pages(
-    engine: Engine, q: str, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, q: str, sized_by: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(queries, "RANK_CANDIDATES", CANDIDATES)
+    if sized_by == "statistics":
+        monkeypatch.setattr(hit_density, "_CACHE", hit_density._Cache())  # read them afresh
+        with Session(engine) as session:
+            assert hit_density.lexeme_shares(session) is not None
+    else:
+        monkeypatch.setattr(queries, "lexeme_shares", lambda session: None)
     expected = _expected(engine, q)
     seen: list[int] = []
     after: tuple[float, int] | None = None
