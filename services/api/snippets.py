@@ -28,6 +28,7 @@ FRAGMENT_DELIMITER = " … "
 # A tsquery's operands as text: 'lexeme' with '' for a quote, maybe followed by :weights or :*.
 _OPERAND = re.compile(r"'((?:[^']|'')*)'")
 _WORDLIKE = re.compile(r"\w+")
+_WORD_RUN = re.compile(r"\w*")
 # What the fallback in Highlighter.hits takes for a word: signed numbers and dotted ones whole.
 _WORD = re.compile(r"-?\w+(?:\.\w+)*")
 # Snowball English exceptions whose stem is not the word's start less two letters.
@@ -57,6 +58,7 @@ class Highlighter:
     lexemes: frozenset[str]
     _stems: dict[str, bool] = field(default_factory=dict)
     _candidates: re.Pattern[str] | None = None
+    _starts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         plain = {lx for lx in self.lexemes if _WORDLIKE.fullmatch(lx)}
@@ -69,6 +71,9 @@ class Highlighter:
             # No look-behind for the word boundary: a pattern that starts with its letters is
             # searched for at C speed, several times faster over a text (checked in hits()).
             self._candidates = re.compile("|".join(alternatives))
+        # With word-like lexemes only (the usual query), the starts are found with str.find,
+        # faster again than the alternation, which re tries at every position of the text.
+        self._starts = tuple(starts) if not others else ()
 
     def _is_hit(self, word: str) -> bool:
         known = self._stems.get(word)
@@ -84,13 +89,35 @@ class Highlighter:
         lowered = text.lower()
         if len(lowered) != len(text):  # a letter whose lower case is longer: offsets move
             return [(a, b) for a, b in _words(text) if self._is_hit(text[a:b].lower())]
+        spans = (
+            self._spans_of_starts(lowered)
+            if self._starts
+            else (m.span() for m in self._candidates.finditer(lowered))
+        )
         return [
-            m.span()
-            for m in self._candidates.finditer(lowered)
+            (a, b)
+            for a, b in spans
             # A word's start (PostgreSQL reads "covid-19" as covid, -19: a sign may follow one).
-            if (m.start() == 0 or not _is_word_char(lowered[m.start() - 1]) or m.group()[0] == "-")
-            and self._is_hit(m.group())
+            if (a == 0 or not _is_word_char(lowered[a - 1]) or lowered[a] == "-")
+            and self._is_hit(lowered[a:b])
         ]
+
+    def _spans_of_starts(self, lowered: str) -> list[tuple[int, int]]:
+        """What `self._candidates.finditer(lowered)` finds when it is `(?:starts)\\w*`: each
+        occurrence of a start, run on to the end of its word, none inside an earlier one."""
+        found = []
+        for start in self._starts:
+            at = lowered.find(start)
+            while at >= 0:
+                found.append(at)
+                at = lowered.find(start, at + 1)
+        spans: list[tuple[int, int]] = []
+        end = 0
+        for at in sorted(found):
+            if at >= end:
+                end = _WORD_RUN.match(lowered, at).end()  # type: ignore[union-attr]
+                spans.append((at, end))
+        return spans
 
     def snippet(self, text: str) -> str:
         """The marked excerpt of `text` (see the module's docstring)."""
@@ -152,7 +179,7 @@ def _best_run(
     """The run of hits [i, j) within MAX_WORDS words and clear of the chosen fragments that holds
     the most different words, then the most hits (the earliest on a tie). One pass: the run's
     end only moves forward."""
-    segments = [_segment(number, fragments) for number in numbers]
+    segments = [_segment(n, fragments) for n in numbers] if fragments else [0] * len(numbers)
     best, best_score, j = None, (0, 0), 0
     for i, first in enumerate(numbers):
         if segments[i] is None:

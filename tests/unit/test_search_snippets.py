@@ -96,3 +96,26 @@ def test_a_letter_whose_lower_case_is_longer_keeps_the_offsets() -> None:
     """`"İ".lower()` is two characters: the hits are then found word by word in the text."""
     highlighter = Highlighter(query_lexemes("'minist'"))
     assert _marked(highlighter.snippet("İstanbul: the ministers met.")) == ["ministers"]
+
+
+def test_starts_found_by_find_are_those_the_alternation_finds() -> None:
+    """hits() looks for word-like lexemes' starts with str.find; the spans must be the
+    alternation's: each start run on to its word's end, none inside an earlier span."""
+    highlighter = Highlighter(query_lexemes("'prime' <-> 'minist' | 'mini'"))
+    assert highlighter._candidates is not None
+    text = (
+        "primeminister, a comprised ministry; mini-ministers priced prime ministers out. "
+        "PRIMATES primed mini minis_ministers"
+    ).lower()
+    expected = [m.span() for m in highlighter._candidates.finditer(text)]
+    assert highlighter._spans_of_starts(text) == expected
+    assert (0, 13) in expected  # one word, though two starts stand in it
+    # "ministry" stems to ministri, "primates" to primat: no hits.
+    assert [text[a:b] for a, b in highlighter.hits(text)] == [
+        "mini",
+        "ministers",
+        "prime",
+        "ministers",
+        "primed",
+        "mini",
+    ]
