@@ -202,3 +202,14 @@ def test_the_city_list_leaves_out_names_of_people_and_words() -> None:
     assert {"Missoula", "Bangalore", "Daejeon", "Dedham"} <= CITIES
     # First names, surnames and English words that are also cities are not evidence.
     assert not {"Houston", "Florence", "Lincoln", "Jackson", "Paris", "Mobile"} & CITIES
+
+
+def test_a_known_city_the_model_calls_an_organisation_is_a_city_once_placed() -> None:
+    text = "Two trains collided in Linz on Wednesday. Linz police said nobody died."
+    groups = resolved(text, ("Linz", "ORG"), ("Linz", "ORG"))
+    assert labels(groups) == {("Linz", "GPE")}
+    # ... but not a company that happens to share a city's name, nor one never placed.
+    company = "Shares in Linz fell. Linz said its profit rose."
+    assert labels(resolved(company, ("Linz", "ORG"), ("Linz", "ORG"))) == {("Linz", "ORG")}
+    unplaced = "Linz police said nobody died."
+    assert labels(resolved(unplaced, ("Linz", "ORG"))) == {("Linz", "ORG")}

@@ -99,7 +99,8 @@ def vote_labels(
 ) -> list[RawMention]:
     """The step: surnames' votes first, then places by name and by context, then teams."""
     mentions = people_by_speech(people_by_surname(mentions, aliases), text, aliases)
-    mentions = places_by_context(places_by_name(mentions, text, aliases, cities), text, aliases)
+    mentions = places_by_name(mentions, text, aliases, cities)
+    mentions = places_by_context(mentions, text, aliases, cities)
     mentions = people_by_cues(known_surnames_as_people(mentions, text, aliases), text, aliases)
     mentions = organisations_by_context(mentions, text, aliases)
     return teams_by_context(mentions, text, aliases)
@@ -268,19 +269,29 @@ def places_by_name(
 
 
 def places_by_context(
-    mentions: list[RawMention], text: str, aliases: AliasTable
+    mentions: list[RawMention],
+    text: str,
+    aliases: AliasTable,
+    cities: frozenset[str] = frozenset(),
 ) -> list[RawMention]:
     """A one-word name the model calls a PERSON at least once, that the article places ("at
     al-Tanf") at least twice and more often than it has it speak ("al-Tanf said") or own
     something ("al-Tanf's"), that ends no full name in the article and is not a known name,
-    is a place in all its mentions."""
+    is a place in all its mentions. So is a known city the model calls an organisation ("in
+    Doboj", "in Linz") that the article places once and never gives a company's cue."""
     surnames = _surnames(mentions)
     called_person = {alias_key(m.text) for m in mentions if m.label == "PERSON"}
+    city_organisations = {
+        alias_key(m.text)
+        for m in mentions
+        if m.label == "ORG" and " " not in m.text and m.text in cities
+    } - {alias_key(m.text) for m in mentions if _company_cued(m, text)}
+    candidates = called_person | city_organisations
     place: Counter[str] = Counter()
     person: Counter[str] = Counter()
     for m in mentions:
         key = alias_key(m.text)
-        if " " in m.text or key not in called_person:
+        if " " in m.text or key not in candidates:
             continue
         if _PLACE_BEFORE.search(text, max(0, m.start - 12), m.start):
             place[key] += 1
@@ -289,7 +300,7 @@ def places_by_context(
     places = {
         key
         for key, count in place.items()
-        if count >= MIN_PLACE_EVIDENCE
+        if count >= (1 if key in city_organisations else MIN_PLACE_EVIDENCE)
         and count > person[key]
         and key not in surnames
         and aliases.lookup(key) is None
