@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.processes import REPO, wait_until
 from tests.support.services import free_port
@@ -65,6 +66,7 @@ def test_enrich_ndjson_streams_one_result_per_line() -> None:
     assert "Tokyo" in {e["name"] for e in results[2]["entities"]}
 
 
+@pytest.mark.slow  # started first (tests/conftest.py)
 def test_up_serves_both_services_and_stops_cleanly(tmp_path: Path) -> None:
     ingest_port, api_port, broker_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREFEED_")}

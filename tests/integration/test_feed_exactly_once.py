@@ -97,6 +97,7 @@ def _settled(stack: Stack) -> bool:
     )
 
 
+@pytest.mark.slow  # started first (tests/conftest.py)
 def test_feed_exactly_once_under_revisions_retractions_and_reenrichment(
     backend: Backend, worker: Proc, log_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

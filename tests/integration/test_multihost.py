@@ -77,6 +77,7 @@ def cluster(hosts_allowed: None, tmp_path: Path) -> Iterator[tuple[hosts.Cluster
         yield running
 
 
+@pytest.mark.slow  # started first (tests/conftest.py)
 def test_two_worker_hosts_share_the_work_and_a_killed_one_loses_nothing(
     cluster: tuple[hosts.Cluster, list[Proc]],
 ) -> None:

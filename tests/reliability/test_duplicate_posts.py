@@ -20,6 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.mark.parametrize("backend_name", ["pg_redis", "sqlite_valkey"])
+@pytest.mark.slow  # started first (tests/conftest.py)
 def test_same_article_posted_concurrently(
     backend_name: str, request: pytest.FixtureRequest, log_dir: Path
 ) -> None:
