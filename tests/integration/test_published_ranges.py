@@ -17,7 +17,7 @@ from shared.aliases import AliasTable
 from shared.db import make_engine
 from shared.models import Article, ArticleStatus
 from tests.support.services import Backend
-from tests.support.stack import reset_store
+from tests.support.stack import reset_store, store_rows
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
 ARTICLES = 60
@@ -31,21 +31,21 @@ def _published(i: int) -> datetime:
 @pytest.fixture(scope="module")
 def engine(backend: Backend) -> Iterator[Engine]:
     engine = make_engine(backend.database_url)
-    reset_store(engine)
-    with Session(engine) as session:
-        for i in range(1, ARTICLES + 1):
-            session.add(
-                Article(
-                    dedupe_key=f"ext:published\x1f{i}",
-                    content_type="text",
-                    raw=f"article {i}",
-                    clean_text=f"article {i}",
-                    source="published",
-                    published_at=_published(i),
-                    status=ArticleStatus.retracted if i == 40 else ArticleStatus.enriched,
-                )
+    store_rows(
+        engine,
+        (
+            Article(
+                dedupe_key=f"ext:published\x1f{i}",
+                content_type="text",
+                raw=f"article {i}",
+                clean_text=f"article {i}",
+                source="published",
+                published_at=_published(i),
+                status=ArticleStatus.retracted if i == 40 else ArticleStatus.enriched,
             )
-        session.commit()
+            for i in range(1, ARTICLES + 1)
+        ),
+    )
     yield engine
     reset_store(engine)
     engine.dispose()

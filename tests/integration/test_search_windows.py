@@ -17,7 +17,7 @@ from shared.aliases import AliasTable
 from shared.db import make_engine
 from shared.models import Article, ArticleStatus
 from tests.support.services import Backend
-from tests.support.stack import reset_store
+from tests.support.stack import reset_store, store_rows
 
 ARTICLES = 120
 CANDIDATES = 6
@@ -41,22 +41,22 @@ def engine(backend: Backend) -> Iterator[Engine]:
     if not backend.database_url.startswith("postgresql"):
         pytest.skip("the candidate windows are PostgreSQL's (SQLite ranks every hit with bm25)")
     engine = make_engine(backend.database_url)
-    reset_store(engine)
-    with Session(engine) as session:
-        for i in range(1, ARTICLES + 1):
-            session.add(
-                Article(
-                    dedupe_key=f"ext:windows\x1f{i}",
-                    content_type="text",
-                    raw=_body(i),
-                    clean_text=_body(i),
-                    title=f"article {i}",
-                    source="windows",
-                    # one of the newest dense hits is a tombstone: never a candidate
-                    status=ArticleStatus.retracted if i == ARTICLES else ArticleStatus.enriched,
-                )
+    store_rows(
+        engine,
+        (
+            Article(
+                dedupe_key=f"ext:windows\x1f{i}",
+                content_type="text",
+                raw=_body(i),
+                clean_text=_body(i),
+                title=f"article {i}",
+                source="windows",
+                # one of the newest dense hits is a tombstone: never a candidate
+                status=ArticleStatus.retracted if i == ARTICLES else ArticleStatus.enriched,
             )
-        session.commit()
+            for i in range(1, ARTICLES + 1)
+        ),
+    )
     with engine.connect() as connection:
         # The planner's lexeme statistics, from which a search without filters sizes its first
         # window (services/api/hit_density.py).

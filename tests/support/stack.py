@@ -4,7 +4,7 @@ a real worker process. Settings come from the environment, as in production."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, SQLModel
 
 from shared.db import make_engine
 from shared.settings import Settings, get_settings
@@ -63,6 +64,15 @@ def reset_store(engine: Engine, attempts: int = 5) -> None:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.5)
+
+
+def store_rows(engine: Engine, rows: Iterable[SQLModel]) -> None:
+    """Empty the store, then write `rows` as they are (no ingest, no worker): for query tests
+    that need an exact store."""
+    reset_store(engine)
+    with Session(engine) as session:
+        session.add_all(list(rows))
+        session.commit()
 
 
 @dataclass
