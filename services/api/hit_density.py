@@ -8,8 +8,8 @@ the two, `a | b` their sum, a negation at most everything. The relevance search 
 id window with it (services/api/queries.py), so that a common word or phrase is found in one
 window instead of two, each of which scanned the word's whole posting list again.
 
-The statistics are read at most once every STATS_SECONDS per process: they only change when
-the table is analysed.
+The statistics are read at most once every STATS_SECONDS per process and database: they only
+change when the table is analysed.
 """
 
 from __future__ import annotations
@@ -41,19 +41,23 @@ class LexemeShares:
 
 
 class _Cache:
+    """Per database (a process may reach more than one: the tests do), read at most once
+    every STATS_SECONDS."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._read_at = -STATS_SECONDS
-        self._shares: LexemeShares | None = None
+        self._by_database: dict[str, tuple[float, LexemeShares | None]] = {}
 
     def get(self, session: Session) -> LexemeShares | None:
+        database = str(session.get_bind().engine.url)
         now = time.monotonic()
         with self._lock:
-            if now - self._read_at < STATS_SECONDS:
-                return self._shares
+            read_at, shares = self._by_database.get(database, (-STATS_SECONDS, None))
+        if now - read_at < STATS_SECONDS:
+            return shares
         shares = _read(session)
         with self._lock:
-            self._shares, self._read_at = shares, now
+            self._by_database[database] = (now, shares)
         return shares
 
 
