@@ -22,8 +22,7 @@ guess at one occurrence.
 - a one-word "person" that opens an organisation's name in the article ("Barrick" beside
   "Barrick Gold Corp") or that a company's cue stands beside ("Cofinec said its", "Zenith
   shares fell", "shares in Banespa") is that organisation, unless a full name in the article
-  ends with it or a person's cue stands beside it; a two-word "person" that is a word and a
-  known city ("Ajax Amsterdam", "Rotor Volgograd") and starts with no given name is a club;
+  ends with it or a person's cue stands beside it;
 - a city or a "person" that beats, draws with or loses to another side is a team ("Newcastle
   beat Southampton", "Derbyshire lost to Kent"): an ORG. Countries keep their label (national
   sides are named after the place), and so do people with a full name in the article or a
