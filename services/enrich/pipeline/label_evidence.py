@@ -280,11 +280,18 @@ def places_by_context(
     Doboj", "in Linz") that the article places once and never gives a company's cue."""
     surnames = _surnames(mentions)
     called_person = {alias_key(m.text) for m in mentions if m.label == "PERSON"}
-    city_organisations = {
+    named_cities = {
         alias_key(m.text)
         for m in mentions
         if m.label == "ORG" and " " not in m.text and m.text in cities
-    } - {alias_key(m.text) for m in mentions if _company_cued(m, text)}
+    }
+    # A company's cue beside any mention of the name counts against it ("Linz said its profit");
+    # only the candidates' mentions are tested.
+    city_organisations = named_cities - {
+        alias_key(m.text)
+        for m in mentions
+        if alias_key(m.text) in named_cities and _company_cued(m, text)
+    }
     candidates = called_person | city_organisations
     place: Counter[str] = Counter()
     person: Counter[str] = Counter()
