@@ -175,10 +175,9 @@ def _newest_hit_ids(
     # rows are read; left to itself the planner walks the primary key through the range and
     # tests every row's vector. For these statements only (set here, local to the
     # transaction, reset below).
-    top = connection.exec_driver_sql(
-        "SELECT set_config('enable_indexscan', 'off', true), max(id) FROM article"
-    ).one()[1]
-    top = top or 0
+    _, top = connection.exec_driver_sql(
+        "SELECT set_config('enable_indexscan', 'off', true), coalesce(max(id), 0) FROM article"
+    ).one()
     first_window = RANK_CANDIDATES * FIRST_WINDOW
     shares = lexeme_shares(session) if filters == ArticleFilter(q=filters.q) else None
     if shares is not None:
@@ -285,8 +284,9 @@ def list_articles(
     else:
         if after is not None:
             query = query.where(col(Article.id) < after[0])
+        # A PostgreSQL search is sorted from its hits already: no need to count the range.
         searching = search is not None and search.postgres
-        from_range = _few_published(session, filters)
+        from_range = not searching and _few_published(session, filters)
         query = query.order_by(
             (_unindexed_id() if searching or from_range else col(Article.id)).desc()
         )
