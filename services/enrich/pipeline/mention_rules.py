@@ -350,7 +350,7 @@ _SLUG = re.compile(r"^[A-Z][A-Z&/ ]{2,30}?(?= - )")
 def headline_slug_end(text: str) -> int:
     """Where the section slug of a headline in the first lines ends; 0 when there is none."""
     position = 0
-    for line in text.split("\n")[:2]:
+    for line in text.split("\n", 2)[:2]:
         if (found := _SLUG.match(line)) is not None:
             return position + found.end()
         position += len(line) + 1
@@ -361,7 +361,7 @@ def dateline_line(text: str) -> list[RawMention]:
     """The place (and region) of a dateline standing on its own line among the first few, and
     the byline above it when that line is only a name; [] when there is none."""
     position, previous = 0, None
-    for line in text.split("\n")[:DATELINE_LINES]:
+    for line in text.split("\n", DATELINE_LINES)[:DATELINE_LINES]:
         found = _DATELINE_LINE.match(line)
         if found is not None and sum(ch.isalpha() for ch in found["place"]) >= 3:
             spans = [(found.start("place"), found["place"], "GPE")]
