@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from services.enrich.pipeline.entities import RawMention
-from services.enrich.pipeline.prose import lowercase_words, opens_sentence, shouting
+from services.enrich.pipeline.prose import lowercase_words, opens_sentence, shouting_lines
 from shared.aliases import AliasTable
 
 
@@ -51,9 +51,10 @@ def untagged_known_names(
         covered[m.start : m.end] = b"\x01" * (m.end - m.start)
     lowercase = lowercase_words(text)
     found: list[RawMention] = []
+    shouts = {offset for offset, _ in shouting_lines(text)}
     position = 0
     for line in text.split("\n"):
-        if not shouting(line):
+        if position not in shouts:
             for run in _NAME_RUN.finditer(line):
                 found += _known_in_run(run.group(0), position + run.start(), aliases)
         position += len(line) + 1

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from services.enrich.pipeline.entities import RawMention
-from services.enrich.pipeline.prose import lowercase_words, opens_sentence, shouting
+from services.enrich.pipeline.prose import lowercase_words, opens_sentence, shouting_lines
 
 MIN_CHARS = 3
 _WORD_BEFORE = re.compile(r"([\w'’.-]+)\s$")
@@ -125,11 +125,10 @@ def _in_capitals(
     }
     if not by_capitals:
         return
-    finder: _Surfaces | None = None
-    position = 0
-    for line in text.split("\n"):
-        if shouting(line):
-            finder = finder or _Surfaces(list(by_capitals))
-            for capitals, start, end in finder.finditer(line):
-                yield by_capitals[capitals], position + start, position + end
-        position += len(line) + 1
+    shouts = shouting_lines(text)
+    if not shouts:
+        return
+    finder = _Surfaces(list(by_capitals))
+    for position, line in shouts:
+        for capitals, start, end in finder.finditer(line):
+            yield by_capitals[capitals], position + start, position + end

@@ -26,3 +26,15 @@ def shouting(line: str) -> bool:
     """A line written mostly in capitals: a wire headline ("SOCCER - SHEARER NAMED CAPTAIN")."""
     letters = [ch for ch in line if ch.isalpha()]
     return bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+
+
+@lru_cache(maxsize=2)
+def shouting_lines(text: str) -> tuple[tuple[int, str], ...]:
+    """(offset, line) of each line that shouts: asked by two steps about the same article, the
+    known names (not looked for there) and propagation (looked for in capitals there)."""
+    found, position = [], 0
+    for line in text.split("\n"):
+        if shouting(line):
+            found.append((position, line))
+        position += len(line) + 1
+    return tuple(found)
