@@ -11,7 +11,7 @@ WORKDIR /app
 # Dependencies first, so a code change does not reinstall spaCy and its model: exactly the
 # locked runtime set, each download checked against its sha256.
 COPY requirements-lock.txt ./
-RUN pip install --require-hashes -r requirements-lock.txt
+RUN pip install --no-deps --require-hashes -r requirements-lock.txt
 
 COPY services ./services
 COPY shared ./shared

@@ -12,9 +12,11 @@ COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --
 .PHONY: up test lint lock bench install clean
 
 # pip verifies every download against the lock's hashes, then installs wirefeed itself on top.
+# --no-deps: the lock is the whole closure already; letting pip resolve again made it chase a
+# dependency's extra (weasel's smart-open[http]) to a newer, unhashed release on some indexes.
 $(STAMP): pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r $(DEV_LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
 	$(BIN)/pip install --quiet --no-deps ./clients/python
 	touch $(STAMP)
@@ -40,7 +42,7 @@ lint: $(STAMP)
 lock: $(STAMP)
 	$(COMPILE) --extra dev -o $(DEV_LOCK)
 	$(COMPILE) --constraint $(DEV_LOCK) -o $(LOCK)
-	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r $(DEV_LOCK)
 	touch $(STAMP)
 
 bench: $(STAMP)
