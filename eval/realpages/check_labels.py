@@ -61,11 +61,22 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def visible_text(html_bytes: bytes) -> str:
+def _visible_parts(html_bytes: bytes) -> str:
     parser = _VisibleText()
     parser.feed(html_bytes.decode("utf-8", "replace"))
     parser.close()
-    return normalise("".join(parser.parts))
+    return "".join(parser.parts)
+
+
+def visible_text(html_bytes: bytes) -> str:
+    return normalise(_visible_parts(html_bytes))
+
+
+def visible_lines(html_bytes: bytes) -> list[str]:
+    """The visible text split where block tags end a line, each line whitespace-collapsed
+    (the lines eval/realpages/bodies.json was labelled on)."""
+    lines = (normalise(part) for part in _visible_parts(html_bytes).split("\n"))
+    return [line for line in lines if line]
 
 
 def _strings(page: dict[str, object], key: str) -> list[str]:
