@@ -123,3 +123,35 @@ def test_small_blocks_with_lying_class_names_inside_the_article_stay() -> None:
     paragraphs = "".join(f"<div class='social-block'><p>{p}</p></div>" for p in text.split("\n"))
     page = f"<html><body><main>{paragraphs}</main></body></html>"
     assert _furniture(page, text) == {}
+
+
+def test_a_caption_inside_the_story_goes_and_the_paragraph_it_repeats_stays(
+    pipeline_config: PipelineConfig,
+) -> None:
+    # dailymail.co.uk's shape: picture captions in <p class="imageCaption"> between paragraphs,
+    # one repeating a paragraph of the story with "(pictured, ...)" added.
+    caption = f"{SECOND[:-1]} (pictured, the flooded quay at dawn)"
+    figure = f"<div class='mol-img-group'><img src='/a.jpg'><p class='imageCaption'>{caption}</p>"
+    page = _page(before="").replace(f"<p>{THIRD}</p>", f"{figure}</div><p>{THIRD}</p>")
+    assert caption in extract_html(page).text  # trafilatura keeps it
+    record = enrich(SubmittedDocument(html=page), pipeline_config)
+    assert caption not in record.clean_text
+    assert SECOND in record.clean_text.split("\n")
+    assert [r.rule for r in record.removals if r.text == caption] == ["block-caption"]
+
+
+def test_a_pull_quote_goes_and_the_paragraph_it_quotes_stays(
+    pipeline_config: PipelineConfig,
+) -> None:
+    # theintercept.com's shape: a sentence of a paragraph shown again, large, on its own line.
+    quoted = "The river rose faster than anyone here has ever seen it rise"
+    paragraph = f'"{quoted}," said the harbour master, who has worked the quay for thirty years.'
+    page = _page(after=f"<blockquote><p>“{quoted}.”</p></blockquote><p>{paragraph}</p>")
+    record = enrich(SubmittedDocument(html=page), pipeline_config)
+    lines = record.clean_text.split("\n")
+    assert paragraph in lines and f"“{quoted}.”" not in lines
+    assert [r.rule for r in record.removals if quoted in r.text] == ["pull-quote"]
+    # A subheading that repeats a phrase of the story is not a pull quote.
+    heading = "Floodwaters reached Lisbon's riverside districts"
+    page = _page(after=f"<h2>{heading}</h2><p>{heading} by noon on Monday, police said.</p>")
+    assert heading in enrich(SubmittedDocument(html=page), pipeline_config).clean_text

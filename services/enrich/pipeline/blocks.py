@@ -46,21 +46,29 @@ FURNITURE_NAMES: tuple[tuple[str, str], ...] = (
     ("block-promo", r"(?:^|[\s_-])(?:promo(?!ted)|sponsor|affiliate|advert)"),
     ("block-sidebar", r"(?:^|[\s_-])(?:sidebar|marginal)|(?:^|\s)widget_|widget-area"),
     ("block-footer", r"(?:^|[\s_-])footer|breadcrumb"),
+    ("block-caption", r"caption|(?:^|[\s_-])(?:photo|image)-?credit"),
 )
 # A quick test first: most class names hold none of these pieces of a furniture name.
 _PIECES = re.compile(
     "related|recommend|yarpp|stories|most|trending|newsletter|sign|subscri|opt|mailchimp|cta"
     "|author|sabox|shar|social|promo|sponsor|affiliate|advert|sidebar|marginal|widget|footer"
-    "|breadcrumb"
+    "|breadcrumb|caption|credit"
 )
 _NAMES = re.compile(
     "|".join(f"(?P<{rule.replace('-', '_')}>{pattern})" for rule, pattern in FURNITURE_NAMES)
 )
-FURNITURE_TAGS = {"nav": "block-nav", "aside": "block-sidebar", "footer": "block-footer"}
+FURNITURE_TAGS = {
+    "nav": "block-nav",
+    "aside": "block-sidebar",
+    "footer": "block-footer",
+    "figcaption": "block-caption",
+    "caption": "block-caption",
+}
 # The elements looked at: the ones that hold blocks (lxml filters them in C; the many inline
 # elements, links and images are never looked at).
 _CONTAINERS = (
     "div", "section", "aside", "nav", "footer", "article", "ul", "ol", "p", "table", "form",
+    "figcaption", "caption", "span", "blockquote",
 )  # fmt: skip
 _STRING = etree.XPath("string()")  # compiled once: element.xpath() compiles on every call
 _LINK_TEXTS = etree.XPath(".//a//text()")

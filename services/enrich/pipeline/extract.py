@@ -39,6 +39,7 @@ from trafilatura.settings import Document
 from services.enrich.pipeline.blocks import furniture_lines
 from services.enrich.pipeline.document import Extracted
 from services.enrich.pipeline.passes import PrunedPage, prune_page, run_pass
+from services.enrich.pipeline.pull_quotes import pull_quotes
 from services.enrich.pipeline.standfirst import missing_deck
 
 # Ask for the original publication date with its time when the page gives one.
@@ -157,6 +158,7 @@ def extract_html(html: str) -> Extracted:
         raise ExtractionError("no article text could be extracted from the HTML")
     deck = missing_deck(tree, page.description, texts[kept])
     text = f"{deck}\n{texts[kept]}" if deck else texts[kept]
+    furniture = furniture_lines(tree, text)
     return Extracted(
         text=text,
         title=page.title,
@@ -168,5 +170,5 @@ def extract_html(html: str) -> Extracted:
         extraction=kept,
         candidate_chars=sizes,
         standfirst_added=deck is not None,
-        furniture=dict(furniture_lines(tree, text)),
+        furniture={**pull_quotes(text, furniture), **furniture},
     )
