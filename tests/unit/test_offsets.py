@@ -78,6 +78,11 @@ def test_messy_text_names_survive_cleaning(pipeline_config: PipelineConfig) -> N
 def test_html_page_is_extracted_and_stripped(pipeline_config: PipelineConfig) -> None:
     enriched = enrich(SubmittedDocument(html=PAGE), pipeline_config)
     assert "Home" not in enriched.clean_text and "Read also" not in enriched.clean_text
-    assert [r.rule for r in enriched.removals] == ["read-also"]
+    # The <h1> trafilatura keeps as the first line is the record's title, not a paragraph.
+    assert [(r.rule, r.text) for r in enriched.removals][:1] == [
+        ("headline", "Fed holds rates steady")
+    ]
+    assert [r.rule for r in enriched.removals][1:] == ["read-also"]
     assert enriched.metadata.get("title") == "Fed holds rates steady"
+    assert not enriched.clean_text.startswith("Fed holds rates steady")
     assert {"Jerome Powell", "Federal Reserve"} <= {e.name for e in enriched.entities}

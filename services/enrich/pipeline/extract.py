@@ -36,7 +36,7 @@ from htmldate import find_date
 from trafilatura import metadata as page_metadata
 from trafilatura.settings import Document
 
-from services.enrich.pipeline.blocks import furniture_lines
+from services.enrich.pipeline.blocks import furniture_lines, line_key
 from services.enrich.pipeline.document import Extracted
 from services.enrich.pipeline.passes import PrunedPage, prune_page, run_pass
 from services.enrich.pipeline.pull_quotes import pull_quotes
@@ -103,6 +103,32 @@ def read_metadata(tree: Any) -> Document:
     return metadata
 
 
+HEADLINE_RULE = "headline"
+_HEADLINE_LINES = 3  # where a kept headline can be: the text's first lines
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
+
+
+def _headline_keys(tree: Any, title: str | None) -> set[str]:
+    """Keys (casefolded) the page's headline can have: its title, the title without the site
+    name the page appends ("Headline | Site"), and its first <h1>s."""
+    candidates = [title or ""]
+    candidates += _TITLE_SEPARATORS.split(title or "")[:1]
+    candidates += ["".join(h1.itertext()) for h1 in tree.iterfind(".//h1")][:2]
+    return {key.casefold() for c in candidates if len(key := line_key(c)) >= 10}
+
+
+def headline_lines(tree: Any, title: str | None, text: str) -> dict[str, str]:
+    """The page's headline where the extraction kept it as the text's first line(s): it is the
+    record's `title`, not a paragraph of the article (the real pages' article bodies never
+    start with it)."""
+    keys = _headline_keys(tree, title)
+    found = {}
+    for line in [line for line in text.split("\n") if line.strip()][:_HEADLINE_LINES]:
+        if (key := line_key(line)).casefold() in keys:
+            found[key] = HEADLINE_RULE
+    return found
+
+
 class ExtractionError(ValueError):
     """The page has no main text to extract."""
 
@@ -158,7 +184,7 @@ def extract_html(html: str) -> Extracted:
         raise ExtractionError("no article text could be extracted from the HTML")
     deck = missing_deck(tree, page.description, texts[kept])
     text = f"{deck}\n{texts[kept]}" if deck else texts[kept]
-    furniture = furniture_lines(tree, text)
+    furniture = {**headline_lines(tree, page.title, text), **furniture_lines(tree, text)}
     return Extracted(
         text=text,
         title=page.title,
