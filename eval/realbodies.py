@@ -187,6 +187,33 @@ def _systems(names: str) -> dict[str, Callable[[BodyPage], str]]:
     return systems
 
 
+def render_section(pages: Sequence[BodyPage] | None = None) -> list[str]:
+    """The Markdown section eval/RESULTS-real.md carries for this set."""
+    pages = load_pages() if pages is None else pages
+    if not pages:
+        return []
+    lines = [
+        "## whole article bodies marked by hand, eval/realpages/bodies.json (tuning set)",
+        "",
+        f"Command: `.venv/bin/python -m eval.realbodies`. {len(pages)} English news pages; every",
+        "kept line of 4+ words is judged: junk = not in the marked body (lines from before the",
+        "body, the headline, standfirst and byline, counted apart); line recall = share of the",
+        "body's 4+ word lines kept; F1 over word 4-grams, averaged per page.",
+        "",
+        "| system | junk lines | pages with junk | lines from before the body | line recall |"
+        " pages < 0.8 | precision | recall | F1 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for system, run in _systems("both").items():
+        s = summary([score(page, run(page)) for page in pages])
+        lines.append(
+            f"| {system} | {s['junk_lines']} | {s['pages_with_junk']} | {s['before_body_lines']}"
+            f" | {s['line_recall']:.3f} | {s['pages_below_0_8']} | {s['precision']:.3f}"
+            f" | {s['recall']:.3f} | {s['f1']:.3f} |"
+        )
+    return [*lines, ""]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", choices=("wirefeed", "bare", "both"), default="both")
