@@ -33,6 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LABELS = Path(__file__).parent / "realpages" / "labels.json"
 HTML_DIR = ROOT / "var" / "realdata" / "trafilatura" / "eval"
 RESULTS_PATH = Path(__file__).parent / "RESULTS-real-entities.md"
+# The tuning set: entities of the whole-body pages (eval/realpages/bodies.json), labelled apart
+# from the pipeline like labels.json, but meant to be tuned on.
+BODY_LABELS = Path(__file__).parent / "realpages" / "body_entities.json"
+BODY_RESULTS_PATH = Path(__file__).parent / "RESULTS-body-entities.md"
 # gold label -> predicted labels that make a Twitter-class error
 TWITTER_CLASS = {
     "ORG": ("PERSON", "GPE"),
@@ -47,6 +51,14 @@ class LabelledPage:
     file: str
     html: str
     gold: frozenset[Pair]
+    # For a set labelled on the article body only: that body's text (casefolded, whitespace
+    # collapsed). Output surfaces not in it (a deck's, a kept junk line's) are not scored.
+    scope: str | None = None
+
+    def in_scope(self, found: set[Pair]) -> set[Pair]:
+        if self.scope is None:
+            return found
+        return {pair for pair in found if " ".join(pair[0].split()).casefold() in self.scope}
 
 
 @dataclass(slots=True)
@@ -58,12 +70,22 @@ class RealEntityReport:
     twitter_class: list[tuple[str, str, str, str]] = field(
         default_factory=list
     )  # page, surface, gold, ours
+    # page, "fp" or "fn", surface, label: wirefeed's errors, for tuning on the tuning set
+    errors: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def load_pages(
     labels: Path = LABELS, html_dir: Path = HTML_DIR
 ) -> tuple[list[LabelledPage], list[str]]:
     data = json.loads(labels.read_text(encoding="utf-8"))
+    scopes = {}
+    if labels == BODY_LABELS:
+        from eval.realbodies import load_pages as load_bodies
+
+        scopes = {
+            body.name: " ".join(" ".join(body.body_lines).split()).casefold()
+            for body in load_bodies()
+        }
     pages, missing = [], []
     for page in data["pages"]:
         path = html_dir / page["file"]
@@ -73,7 +95,10 @@ def load_pages(
         gold = pairs((s, label) for label, surfaces in page["entities"].items() for s in surfaces)
         pages.append(
             LabelledPage(
-                page["file"], path.read_text(encoding="utf-8", errors="replace"), frozenset(gold)
+                page["file"],
+                path.read_text(encoding="utf-8", errors="replace"),
+                frozenset(gold),
+                scopes.get(page["file"]),
             )
         )
     return pages, missing
@@ -109,14 +134,16 @@ def evaluate_real_entities(
     report = RealEntityReport(len(pages), missing, EntityScore(), EntityScore())
     products = _known_products()
     for page, record, bare_mentions in zip(pages, records, bare, strict=True):
-        ours = pairs(wirefeed_mentions(record.to_dict()))
+        ours = page.in_scope(pairs(wirefeed_mentions(record.to_dict())))
         report.wirefeed.add_article(page.file, ours, set(page.gold))
-        report.bare.add_article(page.file, pairs(bare_mentions), set(page.gold))
+        report.bare.add_article(page.file, page.in_scope(pairs(bare_mentions)), set(page.gold))
         report.twitter_class += twitter_class_errors(page.file, ours, page.gold, products)
+        report.errors += [(page.file, "fp", *pair) for pair in sorted(ours - page.gold)]
+        report.errors += [(page.file, "fn", *pair) for pair in sorted(page.gold - ours)]
     return report
 
 
-def render(report: RealEntityReport, *, model: str) -> str:
+def render(report: RealEntityReport, *, model: str, labels: Path = LABELS) -> str:
     rows = ["| type | wirefeed P | R | F1 | bare spaCy P | R | F1 |", "| --- " * 7 + "|"]
     for label in (*report.wirefeed.by_label, "micro"):
         cells = []
@@ -124,12 +151,22 @@ def render(report: RealEntityReport, *, model: str) -> str:
             c = score.micro if label == "micro" else score.by_label[label]
             cells += [f"{c.precision:.1%}", f"{c.recall:.1%}", f"{c.f1:.1%}"]
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    if labels == LABELS:
+        what = (
+            f"Command: `.venv/bin/python -m eval.real_entities` ({report.pages} pages of"
+            f" eval/realpages/labels.json, model {model}). Reporting only: these labels are never"
+            " used to write or tune rules."
+        )
+    else:
+        what = (
+            f"Command: `.venv/bin/python -m eval.real_entities --labels {labels.name}`"
+            f" ({report.pages} pages of eval/realpages/{labels.name}, model {model}): the bodies"
+            " of eval/realpages/bodies.json, labelled apart from the pipeline, for tuning."
+        )
     lines = [
         "# wirefeed entities on the hand-labelled real pages",
         "",
-        f"Command: `.venv/bin/python -m eval.real_entities` ({report.pages} pages of"
-        f" eval/realpages/labels.json, model {model}). Reporting only: these labels are never"
-        " used to write or tune rules.",
+        what,
         "",
         "Per page, distinct (surface, label) pairs normalised as in eval/scoring.py. wirefeed:"
         " the pipeline on the page's HTML; bare spaCy: the model's full default pipeline on"
@@ -158,17 +195,28 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m eval.real_entities", description=__doc__)
     parser.add_argument("--no-write", action="store_true", help="do not write the results file")
+    parser.add_argument(
+        "--labels",
+        choices=("labels.json", BODY_LABELS.name),
+        default="labels.json",
+        help=f"the report-only set (labels.json) or the tuning set ({BODY_LABELS.name})",
+    )
+    parser.add_argument("--errors", action="store_true", help="list wirefeed's errors per page")
     args = parser.parse_args(argv)
-    pages, missing = load_pages()
+    labels = LABELS if args.labels == "labels.json" else BODY_LABELS
+    pages, missing = load_pages(labels)
     if not pages:
         sys.exit(f"no labelled page found under {HTML_DIR}: run `python -m eval.realdata`")
     settings = Settings()
     config = load_pipeline_config(settings)
     report = evaluate_real_entities(pages, config, spacy.load(settings.spacy_model), missing)
-    text = render(report, model=settings.spacy_model)
+    text = render(report, model=settings.spacy_model, labels=labels)
     sys.stdout.write(text)
+    if args.errors:
+        sys.stdout.write("".join("\t".join(error) + "\n" for error in report.errors))
     if not args.no_write:
-        RESULTS_PATH.write_text(text, encoding="utf-8")
+        path = RESULTS_PATH if labels == LABELS else BODY_RESULTS_PATH
+        path.write_text(text, encoding="utf-8")
     return 0
 
 
