@@ -213,3 +213,25 @@ def test_a_known_city_the_model_calls_an_organisation_is_a_city_once_placed() ->
     assert labels(resolved(company, ("Linz", "ORG"), ("Linz", "ORG"))) == {("Linz", "ORG")}
     unplaced = "Linz police said nobody died."
     assert labels(resolved(unplaced, ("Linz", "ORG"))) == {("Linz", "ORG")}
+
+
+def test_a_law_is_not_an_organisation() -> None:
+    text = "The Volcker Rule and the Immigration and Nationality Act were debated in Congress."
+    groups = resolved(
+        text,
+        ("Volcker Rule", "ORG"),
+        ("Immigration and Nationality Act", "ORG"),
+        ("Congress", "ORG"),
+    )
+    assert labels(groups) == {
+        ("Volcker Rule", "LAW"),
+        ("Immigration and Nationality Act", "LAW"),
+        ("Congress", "ORG"),
+    }
+
+
+def test_a_section_label_in_capitals_is_a_word_an_acronym_is_not() -> None:
+    # "ACCIDENT" heads a police log that also says "accident"; "AIDS" is too short to judge.
+    text = "ACCIDENT\nThe accident on Route 29 closed the road. AIDS charities and aids to work."
+    groups = resolved(text, ("ACCIDENT", "ORG"), ("AIDS", "ORG"))
+    assert labels(groups) == {("AIDS", "ORG")}

@@ -92,6 +92,9 @@ _HEAD_WORD_LABELS = {
     ),
 }  # fmt: skip
 NOT_A_PERSON_WORDS = frozenset(_HEAD_WORD_LABELS)
+# The last word of a law's name, whatever the model called the whole ("Immigration and
+# Nationality Act" ORG, "Volcker Rule" ORG): a law is not an organisation.
+_LAW_HEADS = frozenset(["Act", "Rule", "Amendment", "Treaty"])
 _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
 # "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
@@ -202,6 +205,8 @@ def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool
 
 
 def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
+    if " " in m.text and m.text.split()[-1] in _LAW_HEADS and m.label != "LAW":
+        return _shifted(m, m.text, m.start, "LAW")
     if m.label != "PERSON":
         untitled = strip_title(m)
         if _looks_like_full_name(untitled.text.split(), given_names):
@@ -316,11 +321,20 @@ def _without_nested(mentions: list[RawMention]) -> list[RawMention]:
     return kept
 
 
+_SHOUTED_WORD_MIN_LETTERS = 5  # "AIDS", "WHO" and "US" are acronyms that are also words
+
+
 def _is_common_word(m: RawMention, text: str) -> bool:
     """A capitalised word opening a sentence ("Turnout was 66%") that the article also writes
-    in lowercase is an ordinary word, not a name."""
-    if " " in m.text or not m.text.isalpha() or m.text.isupper():
+    in lowercase is an ordinary word, not a name; so is a word in capitals ("ACCIDENT", a
+    section label) the article also writes in lowercase, when it is too long to be an acronym
+    that is also a word."""
+    if " " in m.text or not m.text.isalpha():
         return False
+    if m.text.isupper():
+        return (
+            len(m.text) >= _SHOUTED_WORD_MIN_LETTERS and m.text.lower() in lowercase_words(text)
+        )
     return opens_sentence(text, m.start) and m.text.lower() in lowercase_words(text)
 
 
