@@ -332,9 +332,7 @@ def _is_common_word(m: RawMention, text: str) -> bool:
     if " " in m.text or not m.text.isalpha():
         return False
     if m.text.isupper():
-        return (
-            len(m.text) >= _SHOUTED_WORD_MIN_LETTERS and m.text.lower() in lowercase_words(text)
-        )
+        return len(m.text) >= _SHOUTED_WORD_MIN_LETTERS and m.text.lower() in lowercase_words(text)
     return opens_sentence(text, m.start) and m.text.lower() in lowercase_words(text)
 
 
