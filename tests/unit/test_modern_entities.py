@@ -235,3 +235,32 @@ def test_a_section_label_in_capitals_is_a_word_an_acronym_is_not() -> None:
     text = "ACCIDENT\nThe accident on Route 29 closed the road. AIDS charities and aids to work."
     groups = resolved(text, ("ACCIDENT", "ORG"), ("AIDS", "ORG"))
     assert labels(groups) == {("AIDS", "ORG")}
+
+
+def test_a_street_is_a_facility_whatever_the_model_called_it() -> None:
+    text = "Police closed Wellington Road and Clarkia Drive after the crash in Arima."
+    groups = resolved(
+        text, ("Wellington Road", "GPE"), ("Clarkia Drive", "PERSON"), ("Arima", "GPE")
+    )
+    assert labels(groups) == {
+        ("Wellington Road", "FAC"),
+        ("Clarkia Drive", "FAC"),
+        ("Arima", "GPE"),
+    }
+
+
+def test_software_and_outlets_from_the_platform_list() -> None:
+    text = "Docker and Python run the site. Vogue and Healthline covered it."
+    groups = resolved(
+        text,
+        ("Docker", "PERSON"),
+        ("Python", "PERSON"),
+        ("Vogue", "PERSON"),
+        ("Healthline", "GPE"),
+    )
+    assert labels(groups) == {
+        ("Docker", "PRODUCT"),
+        ("Python", "PRODUCT"),
+        ("Vogue", "ORG"),
+        ("Healthline", "ORG"),
+    }

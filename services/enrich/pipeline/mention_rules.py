@@ -86,8 +86,9 @@ _HEAD_WORD_LABELS = {
         "LOC",
     ),
     **dict.fromkeys(
-        ["Street", "Road", "Avenue", "Square", "Park", "Station", "Bridge", "Hall", "Centre",
-         "Center", "Tower", "Stadium", "Arena", "Cup", "League", "Open"],
+        ["Street", "Road", "Avenue", "Drive", "Boulevard", "Highway", "Crescent", "Terrace",
+         "Square", "Park", "Station", "Bridge", "Hall", "Centre", "Center", "Tower", "Stadium",
+         "Arena", "Cup", "League", "Open"],
         "FAC",
     ),
 }  # fmt: skip
@@ -95,6 +96,10 @@ NOT_A_PERSON_WORDS = frozenset(_HEAD_WORD_LABELS)
 # The last word of a law's name, whatever the model called the whole ("Immigration and
 # Nationality Act" ORG, "Volcker Rule" ORG): a law is not an organisation.
 _LAW_HEADS = frozenset(["Act", "Rule", "Amendment", "Treaty"])
+# A street is a facility, not a place the model may call a city ("Wellington Road" GPE).
+_STREET_HEADS = frozenset(
+    ["Street", "Road", "Avenue", "Drive", "Boulevard", "Highway", "Crescent", "Terrace"]
+)
 _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
 # "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
@@ -207,6 +212,8 @@ def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool
 def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
     if " " in m.text and m.text.split()[-1] in _LAW_HEADS and m.label != "LAW":
         return _shifted(m, m.text, m.start, "LAW")
+    if m.label in ("GPE", "LOC") and " " in m.text and m.text.split()[-1] in _STREET_HEADS:
+        return _shifted(m, m.text, m.start, "FAC")
     if m.label != "PERSON":
         untitled = strip_title(m)
         if _looks_like_full_name(untitled.text.split(), given_names):
