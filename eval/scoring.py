@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +23,9 @@ Pair = tuple[str, str]  # (normalised surface, label)
 
 
 def normalise_surface(surface: str) -> str:
+    # Invisible format characters (a page's soft hyphens) are not part of the name: the
+    # pipeline's cleaning drops them, a label copied from the page keeps them.
+    surface = "".join(ch for ch in surface if unicodedata.category(ch) != "Cf")
     text = " ".join(surface.split()).strip(_EDGE)
     text = _LEADING_THE.sub("", text)
     if _POSSESSIVE.search(text):

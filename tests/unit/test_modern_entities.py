@@ -264,3 +264,26 @@ def test_software_and_outlets_from_the_platform_list() -> None:
         ("Vogue", "ORG"),
         ("Healthline", "ORG"),
     }
+
+
+def test_an_organisation_running_on_into_a_full_name_is_split() -> None:
+    text = "Minister in the Ministry of Finance Brian Manning said the motion would fail."
+    names = NAMES | {"Brian"}
+    groups = resolve_entities(
+        tagged(text, ("Ministry of Finance Brian Manning", "ORG")),
+        text=TextMap.identity(text),
+        aliases=ALIASES,
+        given_names=names,
+        cities=CITIES,
+    )
+    assert labels(groups) == {("Ministry of Finance", "ORG"), ("Brian Manning", "PERSON")}
+    # An organisation named after a person keeps its name whole.
+    text = "The Bank of England Tim Smith Fund paid out."
+    groups = resolve_entities(
+        tagged(text, ("Bank of England Tim Smith Fund", "ORG")),
+        text=TextMap.identity(text),
+        aliases=ALIASES,
+        given_names=names,
+        cities=CITIES,
+    )
+    assert labels(groups) == {("Bank of England Tim Smith Fund", "ORG")}

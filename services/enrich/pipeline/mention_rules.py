@@ -76,6 +76,7 @@ _HEAD_WORD_LABELS = {
             "College", "Court", "Museum", "Festival", "Fund", "Trust", "Society", "Network",
             "Energy", "Labs", "Studios", "Records", "Health", "Brothers", "Sons", "Elementary",
             "Academy", "Games", "Ratings", "Bancorp", "Pharmaceuticals", "Insurance", "Airport",
+            "Limited", "Company", "Corporation", "Coalition", "Alliance", "Tribunal",
         ],
         "ORG",
     ),
@@ -193,6 +194,31 @@ def split_nationality(
     person = " ".join(words[1:])
     offset = len(words[0]) + 1
     return [_shifted(m, words[0], m.start, "NORP"), _shifted(m, person, m.start + offset, "PERSON")]
+
+
+_JOINING_WORDS = frozenset(["of", "for", "and", "the", "de", "la", "von", "van", "der", "&"])
+
+
+def split_trailing_person(m: RawMention, given_names: frozenset[str]) -> list[RawMention]:
+    """ "Ministry of Finance Brian Manning" -> the organisation and the person: an
+    organisation's name that runs on into a given name and a surname (a job title written
+    without its "minister"). The organisation part must end in a word of its own kind
+    ("Finance", not "of") and hold two words or more."""
+    words = m.text.split(" ")
+    if m.label != "ORG" or len(words) < 4:
+        return [m]
+    for cut in (len(words) - 2, len(words) - 3):
+        head, person = words[:cut], words[cut:]
+        if len(head) < 2 or head[-1].lower() in _JOINING_WORDS:
+            continue
+        if _looks_like_full_name(person, given_names) and head[-1] not in given_names:
+            organisation = " ".join(head)
+            offset = len(organisation) + 1
+            return [
+                _shifted(m, organisation, m.start),
+                _shifted(m, " ".join(person), m.start + offset, "PERSON"),
+            ]
+    return [m]
 
 
 def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool:
@@ -411,7 +437,8 @@ def refine_mentions(
             for joined in split_joined(drop_tail(mention))
             for glued in split_glued(joined, text)
             for titled in split_at_title(glued)
-            for person in split_nationality(titled, given_names, aliases)
+            for named in split_trailing_person(titled, given_names)
+            for person in split_nationality(named, given_names, aliases)
         ]
         for piece in pieces:
             trimmed = trim_lowercase_edges(drop_descriptor(drop_score(piece)))
