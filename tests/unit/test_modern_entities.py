@@ -287,3 +287,9 @@ def test_an_organisation_running_on_into_a_full_name_is_split() -> None:
         cities=CITIES,
     )
     assert labels(groups) == {("Bank of England Tim Smith Fund", "ORG")}
+
+
+def test_the_government_is_a_role_not_a_name() -> None:
+    text = "The Government said the Cabinet would meet. Government House stays open."
+    groups = resolved(text, ("Government", "ORG"), ("Cabinet", "ORG"), ("Government House", "ORG"))
+    assert labels(groups) == {("Government House", "ORG")}

@@ -354,16 +354,21 @@ def _without_nested(mentions: list[RawMention]) -> list[RawMention]:
     return kept
 
 
+# Words that name an institution by its role, whichever country's: "the Government said" is no
+# entity a reader could follow across articles (CoNLL and the real-page labels leave them out).
+_GENERIC_INSTITUTIONS = frozenset(["Government", "Cabinet", "Opposition"])
 _SHOUTED_WORD_MIN_LETTERS = 5  # "AIDS", "WHO" and "US" are acronyms that are also words
 
 
 def _is_common_word(m: RawMention, text: str) -> bool:
     """A capitalised word opening a sentence ("Turnout was 66%") that the article also writes
-    in lowercase is an ordinary word, not a name; so is a word in capitals ("ACCIDENT", a
-    section label) the article also writes in lowercase, when it is too long to be an acronym
-    that is also a word."""
+    in lowercase is an ordinary word, not a name. So is a role ("the Government"), and a word
+    in capitals ("ACCIDENT", a section label) the article also writes in lowercase, when it is
+    too long to be an acronym that is also a word."""
     if " " in m.text or not m.text.isalpha():
         return False
+    if m.text in _GENERIC_INSTITUTIONS:
+        return True
     if m.text.isupper():
         return len(m.text) >= _SHOUTED_WORD_MIN_LETTERS and m.text.lower() in lowercase_words(text)
     return opens_sentence(text, m.start) and m.text.lower() in lowercase_words(text)
