@@ -293,3 +293,17 @@ def test_the_government_is_a_role_not_a_name() -> None:
     text = "The Government said the Cabinet would meet. Government House stays open."
     groups = resolved(text, ("Government", "ORG"), ("Cabinet", "ORG"), ("Government House", "ORG"))
     assert labels(groups) == {("Government House", "ORG")}
+
+
+def test_an_untagged_body_named_by_its_kind_is_an_organisation() -> None:
+    text = (
+        "Yesterday Oxford Council met, as it met yesterday. The letter was signed by the "
+        "Future British Standards Coalition and read out in full.\nThe Standards Coalition Report"
+    )
+    groups = resolved(text)
+    # "Yesterday" opens the sentence and the article writes it in lowercase: a word, not part
+    # of the name. The title-case last line is a heading, not prose.
+    assert labels(groups) == {
+        ("Oxford Council", "ORG"),
+        ("Future British Standards Coalition", "ORG"),
+    }

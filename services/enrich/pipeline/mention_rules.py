@@ -291,6 +291,49 @@ def untagged_full_names(
     return found
 
 
+# The last word of an organisation's name whose kind the word alone says.
+_ORG_NAME_ENDS = frozenset(
+    [
+        "Coalition", "Alliance", "Association", "Council", "Committee", "Foundation", "Institute",
+        "Federation", "Union", "Society", "Trust", "Commission", "Agency", "Authority",
+    ]
+)  # fmt: skip
+# Capitalised words, the small words of a long name between them ("Alliance For Animal Rights
+# and Kindness"): a name the model did not tag may be such a run.
+_ORG_RUN = re.compile(
+    r"[A-Z][\w'’&.-]*(?: (?:(?:of|for|and|the|on|to) )*[A-Z][\w'’&.-]*)+(?![\w'’&-])"
+)
+_MIN_ORG_LINE_LOWERCASE = 3  # lowercase words a line needs to be prose, not a title-case heading
+
+
+def untagged_organisations(text: str, mentions: list[RawMention]) -> list[RawMention]:
+    """Organisations the model missed: a run of capitalised words ending in a word that says
+    what kind of body it is ("Future British Standards Coalition", "Bahamas Alliance For Animal
+    Rights and Kindness"), inside prose, not overlapping any mention. A sentence's first word
+    that the article also writes in lowercase ("Yesterday") is not part of the name."""
+    covered = bytearray(len(text))
+    for m in mentions:
+        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    found = []
+    for run in _ORG_RUN.finditer(text):
+        name, start = run.group(0), run.start()
+        if name.split(" ")[-1] not in _ORG_NAME_ENDS or any(covered[start : run.end()]):
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", run.end())
+        line = text[line_start : line_end if line_end != -1 else len(text)]
+        if sum(1 for w in line.split() if w.islower()) < _MIN_ORG_LINE_LOWERCASE:
+            continue
+        first = name.split(" ")[0]
+        if first == "The" or (
+            opens_sentence(text, start) and first.lower() in lowercase_words(text)
+        ):
+            name, start = name[len(first) + 1 :], start + len(first) + 1
+        if len(name.split(" ")) >= 2:
+            found.append(RawMention(name, "ORG", start, start + len(name)))
+    return found
+
+
 _NEXT_WORD = re.compile(r" ([A-Z][\w'’-]+)")
 _PREVIOUS_WORD = re.compile(r"(?<![\w'’.-])([A-Z][\w'’-]+) $")
 
@@ -452,7 +495,12 @@ def refine_mentions(
     refined = _without_nested([extend_organisation(m, text) for m in refined])
     refined = join_given_names(refined, text, given_names)
     refined = sorted(
-        [*refined, *untagged_full_names(text, refined, given_names)], key=lambda m: m.start
+        [
+            *refined,
+            *untagged_full_names(text, refined, given_names),
+            *untagged_organisations(text, refined),
+        ],
+        key=lambda m: m.start,
     )
     refined = [m for m in refined if not _is_common_word(m, text)]
     if slug_end := headline_slug_end(text):
