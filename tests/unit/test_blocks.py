@@ -156,3 +156,16 @@ def test_a_pull_quote_goes_and_the_paragraph_it_quotes_stays(
     heading = "Floodwaters reached Lisbon's riverside districts"
     page = _page(after=f"<h2>{heading}</h2><p>{heading} by noon on Monday, police said.</p>")
     assert heading in enrich(SubmittedDocument(html=page), pipeline_config).clean_text
+
+
+def test_a_first_sentence_used_as_the_title_stays() -> None:
+    # A short notice whose <title> is its own first sentence: that sentence is the article.
+    page = (
+        _page()
+        .replace("<title>Storm</title>", f"<meta property='og:title' content='{LEDE}'>")
+        .replace("<h1>Storm Irene floods the Tagus</h1>", "")
+    )
+    extracted = extract_html(page)
+    assert extracted.title == LEDE
+    assert LEDE in extracted.text.split("\n")
+    assert line_key(LEDE) not in extracted.furniture

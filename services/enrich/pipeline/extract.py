@@ -120,10 +120,13 @@ def _headline_keys(tree: Any, title: str | None) -> set[str]:
 def headline_lines(tree: Any, title: str | None, text: str) -> dict[str, str]:
     """The page's headline where the extraction kept it as the text's first line(s): it is the
     record's `title`, not a paragraph of the article (the real pages' article bodies never
-    start with it)."""
+    start with it). A line ending like a sentence stays: on a page titled with its own first
+    sentence (a forum post, a short notice), that sentence is the article's."""
     keys = _headline_keys(tree, title)
     found = {}
     for line in [line for line in text.split("\n") if line.strip()][:_HEADLINE_LINES]:
+        if line.rstrip().endswith("."):
+            continue
         if (key := line_key(line)).casefold() in keys:
             found[key] = HEADLINE_RULE
     return found
