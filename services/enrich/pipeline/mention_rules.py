@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from services.enrich.pipeline.entities import RawMention
 from services.enrich.pipeline.prose import lowercase_words, opens_sentence
 from services.enrich.pipeline.span_shapes import (
+    NAME_FUNCTION_WORDS,
     drop_descriptor,
     drop_score,
     drop_tail,
@@ -64,6 +65,10 @@ _NAME_PARTICLES = frozenset(
         "das", "du", "la", "le", "y", "e", "zu", "ter",
     ]
 )  # fmt: skip
+# A street is a facility, not a place the model may call a city ("Wellington Road" GPE).
+_STREET_HEADS = frozenset(
+    ["Street", "Road", "Avenue", "Drive", "Boulevard", "Highway", "Crescent", "Terrace"]
+)
 # The last word of a name that cannot be a person's: what kind of entity it names instead.
 _HEAD_WORD_LABELS = {
     **dict.fromkeys(
@@ -87,9 +92,8 @@ _HEAD_WORD_LABELS = {
         "LOC",
     ),
     **dict.fromkeys(
-        ["Street", "Road", "Avenue", "Drive", "Boulevard", "Highway", "Crescent", "Terrace",
-         "Square", "Park", "Station", "Bridge", "Hall", "Centre", "Center", "Tower", "Stadium",
-         "Arena", "Cup", "League", "Open"],
+        [*_STREET_HEADS, "Square", "Park", "Station", "Bridge", "Hall", "Centre", "Center",
+         "Tower", "Stadium", "Arena", "Cup", "League", "Open"],
         "FAC",
     ),
 }  # fmt: skip
@@ -97,10 +101,6 @@ NOT_A_PERSON_WORDS = frozenset(_HEAD_WORD_LABELS)
 # The last word of a law's name, whatever the model called the whole ("Immigration and
 # Nationality Act" ORG, "Volcker Rule" ORG): a law is not an organisation.
 _LAW_HEADS = frozenset(["Act", "Rule", "Amendment", "Treaty"])
-# A street is a facility, not a place the model may call a city ("Wellington Road" GPE).
-_STREET_HEADS = frozenset(
-    ["Street", "Road", "Avenue", "Drive", "Boulevard", "Highway", "Crescent", "Terrace"]
-)
 _BRAND_CASE = re.compile(r"^(?!(?:Mc|Mac|O'|O’|De|Di|Da|Du|La|Le|Van|Von)[A-Z])\w+[A-Z]\w*$")
 _ACRONYM = re.compile(r"^[A-Z0-9&]{2,}$")
 # "BERLIN (Reuters) -", "LONDON, July 7 (Reuters) -", "KAMLOOPS, B.C. —", "MUMBAI:"
@@ -196,9 +196,6 @@ def split_nationality(
     return [_shifted(m, words[0], m.start, "NORP"), _shifted(m, person, m.start + offset, "PERSON")]
 
 
-_JOINING_WORDS = frozenset(["of", "for", "and", "the", "de", "la", "von", "van", "der", "&"])
-
-
 def split_trailing_person(m: RawMention, given_names: frozenset[str]) -> list[RawMention]:
     """ "Ministry of Finance Brian Manning" -> the organisation and the person: an
     organisation's name that runs on into a given name and a surname (a job title written
@@ -209,7 +206,7 @@ def split_trailing_person(m: RawMention, given_names: frozenset[str]) -> list[Ra
         return [m]
     for cut in (len(words) - 2, len(words) - 3):
         head, person = words[:cut], words[cut:]
-        if len(head) < 2 or head[-1].lower() in _JOINING_WORDS:
+        if len(head) < 2 or head[-1].lower() in NAME_FUNCTION_WORDS:
             continue
         if _looks_like_full_name(person, given_names) and head[-1] not in given_names:
             organisation = " ".join(head)
@@ -236,9 +233,10 @@ def _looks_like_full_name(words: list[str], given_names: frozenset[str]) -> bool
 
 
 def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
-    if " " in m.text and m.text.split()[-1] in _LAW_HEADS and m.label != "LAW":
+    last_word = m.text.split()[-1] if " " in m.text else None
+    if last_word in _LAW_HEADS and m.label != "LAW":
         return _shifted(m, m.text, m.start, "LAW")
-    if m.label in ("GPE", "LOC") and " " in m.text and m.text.split()[-1] in _STREET_HEADS:
+    if last_word in _STREET_HEADS and m.label in ("GPE", "LOC"):
         return _shifted(m, m.text, m.start, "FAC")
     if m.label != "PERSON":
         untitled = strip_title(m)
@@ -256,15 +254,21 @@ _CAPITALISED_RUN = re.compile(r"[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)+")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
 
+def _covered(text: str, mentions: list[RawMention]) -> bytearray:
+    """One byte per character of `text`, non-zero where a mention already stands."""
+    covered = bytearray(len(text))
+    for m in mentions:
+        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    return covered
+
+
 def untagged_full_names(
     text: str, mentions: list[RawMention], given_names: frozenset[str]
 ) -> list[RawMention]:
     """People the model missed: a common given name and one or two capitalised words, the end of
     a run of capitalised words ("Republican Curtis Sliwa" -> "Curtis Sliwa"), not tagged; the
     run may open with a tagged word ("Serbian" NORP in "Serbian Novak Djokovic")."""
-    covered = bytearray(len(text))
-    for m in mentions:
-        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    covered = _covered(text, mentions)
     found = []
     for run in _CAPITALISED_RUN.finditer(text):
         words = run.group(0).split(" ")
@@ -311,9 +315,7 @@ def untagged_organisations(text: str, mentions: list[RawMention]) -> list[RawMen
     what kind of body it is ("Future British Standards Coalition", "Bahamas Alliance For Animal
     Rights and Kindness"), inside prose, not overlapping any mention. A sentence's first word
     that the article also writes in lowercase ("Yesterday") is not part of the name."""
-    covered = bytearray(len(text))
-    for m in mentions:
-        covered[m.start : m.end] = b"\x01" * (m.end - m.start)
+    covered = _covered(text, mentions)
     found = []
     for run in _ORG_RUN.finditer(text):
         name, start = run.group(0), run.start()

@@ -20,7 +20,7 @@ import re
 from services.enrich.pipeline.entities import RawMention
 
 # Lowercase words that belong inside names ("Bank of England", "Museum am Rothenbaum").
-_NAME_FUNCTION_WORDS = frozenset(
+NAME_FUNCTION_WORDS = frozenset(
     [
         "of", "for", "and", "the", "on", "in", "at", "to", "upon", "de", "du", "des", "la",
         "le", "les", "el", "los", "las", "da", "di", "do", "dos", "das", "del", "della", "von",
@@ -82,7 +82,7 @@ def drop_descriptor(m: RawMention) -> RawMention:
     words = m.text.split(" ")
     for index in range(len(words) - 2, 0, -1):
         word = words[index]
-        if word.islower() and word not in _NAME_FUNCTION_WORDS:
+        if word.islower() and word not in NAME_FUNCTION_WORDS:
             offset = len(" ".join(words[: index + 1])) + 1
             return _piece(m, offset, m.text[offset:], m.label)
     return m
