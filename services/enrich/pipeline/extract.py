@@ -29,6 +29,7 @@ import re
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import trafilatura
@@ -113,7 +114,7 @@ def _headline_keys(tree: Any, title: str | None) -> set[str]:
     name the page appends ("Headline | Site"), and its first <h1>s."""
     candidates = [title or ""]
     candidates += _TITLE_SEPARATORS.split(title or "")[:1]
-    candidates += ["".join(h1.itertext()) for h1 in tree.iterfind(".//h1")][:2]
+    candidates += ["".join(h1.itertext()) for h1 in islice(tree.iterfind(".//h1"), 2)]
     return {key.casefold() for c in candidates if len(key := line_key(c)) >= 10}
 
 
@@ -124,7 +125,7 @@ def headline_lines(tree: Any, title: str | None, text: str) -> dict[str, str]:
     sentence (a forum post, a short notice), that sentence is the article's."""
     keys = _headline_keys(tree, title)
     found = {}
-    for line in [line for line in text.split("\n") if line.strip()][:_HEADLINE_LINES]:
+    for line in islice((line for line in text.split("\n") if line.strip()), _HEADLINE_LINES):
         if line.rstrip().endswith("."):
             continue
         if (key := line_key(line)).casefold() in keys:
