@@ -53,12 +53,22 @@ class BodyPage:
     html: str
     body_lines: tuple[str, ...]  # the article's visible lines, inside junk removed
     before: str  # the page's visible text before the body (its key)
-    inside_junk: tuple[str, ...]
     neutral: str = ""  # the keys of spans the annotator called neither body nor junk
 
     @property
     def body_key(self) -> str:
-        return "".join(_key(line) for line in self.body_lines)
+        return _keys(self.body_lines)
+
+
+def _keys(lines: Sequence[str]) -> str:
+    return "".join(_key(line) for line in lines)
+
+
+def _span(lines: Sequence[str], first: str, last: str) -> tuple[int, int]:
+    """Indexes of the first line starting with `first` and of the next one ending in `last`."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(normalise(first)))
+    end = next(i for i in range(start, len(lines)) if lines[i].endswith(normalise(last)))
+    return start, end
 
 
 def load_pages(path: Path = BODIES) -> list[BodyPage]:
@@ -72,23 +82,18 @@ def load_pages(path: Path = BODIES) -> list[BodyPage]:
             continue
         raw = html_path.read_bytes()
         lines = [normalise(line) for line in visible_lines(raw)]
-        first, last = normalise(entry["body_first"]), normalise(entry["body_last"])
-        start = next(i for i, line in enumerate(lines) if line.startswith(first))
-        end = next(i for i in range(start, len(lines)) if lines[i].endswith(last))
+        start, end = _span(lines, entry["body_first"], entry["body_last"])
         junk = {normalise(j) for j in entry.get("inside_junk", [])}
-        body = tuple(line for line in lines[start : end + 1] if line not in junk)
-        neutral = []
-        for span_first, span_last in entry.get("neutral", []):
-            a = next(i for i, line in enumerate(lines) if line.startswith(normalise(span_first)))
-            b = next(i for i in range(a, len(lines)) if lines[i].endswith(normalise(span_last)))
-            neutral.append("".join(_key(line) for line in lines[a : b + 1]))
+        neutral = [
+            _keys(lines[a : b + 1])
+            for a, b in (_span(lines, *span) for span in entry.get("neutral", []))
+        ]
         pages.append(
             BodyPage(
                 name=entry["file"],
                 html=raw.decode("utf-8", errors="replace"),
-                body_lines=body,
-                before="".join(_key(line) for line in lines[:start]),
-                inside_junk=tuple(sorted(junk)),
+                body_lines=tuple(line for line in lines[start : end + 1] if line not in junk),
+                before=_keys(lines[:start]),
                 neutral="\n".join(neutral),
             )
         )
@@ -133,8 +138,10 @@ def score(page: BodyPage, text: str) -> BodyScore:
     outside = [
         line for line in kept if not _within(line, body_key) and not _within(line, page.neutral)
     ]
-    before = tuple(line for line in outside if _within(line, page.before))
-    junk = tuple(line for line in outside if not _within(line, page.before))
+    before_body: list[str] = []
+    junk: list[str] = []
+    for line in outside:
+        (before_body if _within(line, page.before) else junk).append(line)
     text_key = _key(text.replace("\n", " "))
     long_lines = [line for line in page.body_lines if len(line.split()) >= MIN_WORDS]
     lost = tuple(line for line in long_lines if _key(line) not in text_key)
@@ -142,8 +149,8 @@ def score(page: BodyPage, text: str) -> BodyScore:
     common = sum((got & want).values())
     return BodyScore(
         name=page.name,
-        junk=junk,
-        before_junk=before,
+        junk=tuple(junk),
+        before_junk=tuple(before_body),
         lost=lost,
         line_recall=1 - len(lost) / len(long_lines) if long_lines else 1.0,
         precision=common / sum(got.values()) if got else 0.0,
