@@ -7,6 +7,7 @@ driver cost, without the service), and their EXPLAIN ANALYZE (read_api.explain).
 section to bench/RESULTS.md.
 
     python -m bench.consumer_reads [--repeats 3] [--seconds 3] [--no-write] [--url URL]
+                                   [--articles N]   # N other than 100,000: a database of its own
 """
 
 from __future__ import annotations
@@ -121,15 +122,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--url", default=URL, help="the bench database (loaded when empty)")
+    parser.add_argument("--articles", type=int, default=ARTICLES, help="articles in the database")
     args = parser.parse_args()
     started = machine.describe()
-    if not _has_search_column(args.url) or bulk_load.loaded_count(args.url) != ARTICLES:
-        bulk_load.load(args.url, ARTICLES)
+    if not _has_search_column(args.url) or bulk_load.loaded_count(args.url) != args.articles:
+        bulk_load.load(args.url, args.articles)
     else:
         # Loaded by older code: brought to the current schema (a migration's backfill included).
         upgrade(args.url)
     backend = BenchBackend(args.url, fresh=False)
-    reads = requests(ARTICLES)
+    reads = requests(args.articles)
     captured = issued(backend, [r for r, _ in reads])
     _, summaries = explain(backend, [r for r, _ in reads], captured)
     bare, bare_url = start_bare()
@@ -175,7 +177,7 @@ def main() -> None:
         "## Consumer reads (issue 9: slim records, feed, full-text search)",
         "",
         f"Command: `python -m bench.consumer_reads --repeats {args.repeats} --seconds "
-        f"{args.seconds:g}`; {ARTICLES:,} bulk-loaded PostgreSQL articles "
+        f"{args.seconds:g}`; {args.articles:,} bulk-loaded PostgreSQL articles "
         f"({bulk_load.database_size(args.url)}); one connection, one uvicorn process. "
         f"Machine at start: {machine_line}. Median [min-max] over {args.repeats} repeats; "
         "'bare query' is the EXPLAIN ANALYZE execution time of the statements the API issued "

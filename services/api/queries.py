@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from services.api.hit_density import lexeme_shares, query_share
 from services.api.search import VECTORS, Search
+from services.api.search_walk import walk, walk_base, walk_span, walk_statement
 from shared.aliases import AliasTable, alias_key
 from shared.models import (
     FEED_COLUMNS,
@@ -138,6 +139,12 @@ def _unindexed_id() -> Any:
     return col(Article.id) + 0
 
 
+# A search's bitmaps (its words' GIN match ANDed with an id range or a filter's index) kept exact:
+# with the default 4 MB a common word's bitmap at 1,000,000 articles went lossy, and every row of
+# 38,586 heap pages was tested again (1.1 s instead of 68 ms for "minister" in one source,
+# bench/ANALYSIS.md "Search at a million articles"). Local to the request's transaction.
+SEARCH_MEMORY = "set_config('work_mem', '64MB', true)"
+
 # The first id window _newest_hit_ids looks in, as a multiple of RANK_CANDIDATES, when the
 # statistics cannot size it; and the margin over the hit density expected or seen so far by
 # which a window is sized.
@@ -171,22 +178,46 @@ def _newest_hit_ids(
     )
     connection = session.connection()
     window = sa_select(func.count(), func.string_agg(sa_cast(hits.c.id, Text), ","))
+    first_window = RANK_CANDIDATES * FIRST_WINDOW
+    shares = lexeme_shares(session) if filters == ArticleFilter(q=filters.q) else None
+    share = query_share(search.tsquery_text, shares) if shares is not None else None
+    if share is not None:
+        # No filter but the words: their share of the store bounds the window that holds
+        # enough hits (hit_density.py), one window where a common phrase took two.
+        first_window = int(RANK_CANDIDATES / max(share, 1e-6) * STATISTICS_MARGIN) + 1
+    span = walk_span(share, RANK_CANDIDATES)
     # A window must be found as two bitmaps ANDed (id range, GIN match), so that only its hits'
     # rows are read; left to itself the planner walks the primary key through the range and
     # tests every row's vector. For these statements only (set here, local to the
-    # transaction, reset below).
-    _, top = connection.exec_driver_sql(
-        "SELECT set_config('enable_indexscan', 'off', true), coalesce(max(id), 0) FROM article"
+    # transaction, reset below); a walk needs the index scans, so it is set after one.
+    _, _, top = connection.exec_driver_sql(
+        f"SELECT {SEARCH_MEMORY}, set_config('enable_indexscan', 'off', true), "
+        "coalesce(max(id), 0) FROM article"
+        if span is None
+        else f"SELECT {SEARCH_MEMORY}, NULL, coalesce(max(id), 0) FROM article"
     ).one()
-    first_window = RANK_CANDIDATES * FIRST_WINDOW
-    shares = lexeme_shares(session) if filters == ArticleFilter(q=filters.q) else None
-    if shares is not None:
-        # No filter but the words: their share of the store bounds the window that holds
-        # enough hits (hit_density.py), one window where a common phrase took two.
-        share = query_share(search.tsquery_text, shares)
-        first_window = int(RANK_CANDIDATES / max(share, 1e-6) * STATISTICS_MARGIN) + 1
     found, listed = 0, []
-    ceiling, floor = top, top - first_window
+    ceiling = top
+    if span is not None:
+        # Common words: the newest vectors are walked instead (search_walk.py), on down while
+        # the density seen says the rest is near, then the windows below.
+        statement = walk_statement(
+            _apply_filters(session, walk_base(), filters=filters, aliases=aliases), search
+        )
+        walked = 0
+        while span is not None:
+            count, ids = walk(
+                connection, statement, ceiling=ceiling, span=span, wanted=RANK_CANDIDATES - found
+            )
+            found, walked, ceiling = found + count, walked + span, ceiling - span
+            if ids:
+                listed.append(ids)
+            if found >= RANK_CANDIDATES or ceiling <= 0:
+                return "{" + ",".join(listed) + "}" if listed else None
+            span = walk_span(found / walked, RANK_CANDIDATES - found, walked=walked)
+        first_window = int(walked * (RANK_CANDIDATES - found) / max(found, 1) * DENSITY_MARGIN) + 1
+        connection.exec_driver_sql("SET LOCAL enable_indexscan TO off")
+    floor = ceiling - first_window
     while True:
         bounds = {"ceiling": ceiling, "floor": max(floor, 0), "wanted": RANK_CANDIDATES - found}
         count, ids = connection.execute(window, bounds).one()
@@ -201,6 +232,44 @@ def _newest_hit_ids(
         ceiling, floor = floor, floor - step
     connection.exec_driver_sql("SET LOCAL enable_indexscan TO DEFAULT")
     return "{" + ",".join(listed) + "}" if listed else None
+
+
+def _walked_newest(
+    session: Session,
+    search: Search,
+    *,
+    filters: ArticleFilter,
+    aliases: AliasTable,
+    below: int | None,
+    wanted: int,
+) -> str | None:
+    """A newest-first search page's ids (below the cursor's id) found by walking the newest
+    vectors (search_walk.py), as an array literal; None when the words are too rare for the
+    walk or it did not find the page (the page is then sorted from every hit)."""
+    connection = session.connection()
+    # Also for the sort from every hit that follows when the walk is not taken or falls short.
+    _, top = connection.exec_driver_sql(
+        f"SELECT {SEARCH_MEMORY}, coalesce(max(id), 0) FROM article"
+    ).one()
+    shares = lexeme_shares(session)
+    span = walk_span(query_share(search.tsquery_text, shares) if shares else None, wanted)
+    if span is None:
+        return None
+    base = _apply_filters(session, walk_base(), filters=filters, aliases=aliases)
+    if base is None:
+        return None
+    ceiling = below - 1 if below is not None else int(top)
+    found, ids = walk(
+        connection, walk_statement(base, search), ceiling=ceiling, span=span, wanted=wanted
+    )
+    if found < wanted and span < ceiling:
+        return None
+    return "{" + (ids or "") + "}"
+
+
+def _id_array(ids: str) -> ColumnElement[Any]:
+    """An array literal of ids ('{3,2,1}') as one bound int[] parameter."""
+    return sa_cast(bindparam("candidate_ids", ids, Text), ARRAY(Integer))
 
 
 def _best_candidates(
@@ -265,7 +334,7 @@ def list_articles(
         ids = _newest_hit_ids(session, search, filters=filters, aliases=aliases)
         if ids is None:
             return []
-        candidates = sa_cast(bindparam("candidate_ids", ids, Text), ARRAY(Integer))
+        candidates = _id_array(ids)
         best = _best_candidates(search, candidates, after=after, limit=limit)
         query = (
             sa_select(*SUMMARY_COLUMNS, best.c.rank, *texts)
@@ -286,6 +355,13 @@ def list_articles(
             query = query.where(col(Article.id) < after[0])
         # A PostgreSQL search is sorted from its hits already: no need to count the range.
         searching = search is not None and search.postgres
+        if search is not None and searching:
+            below = int(after[0]) if after is not None else None
+            walked = _walked_newest(
+                session, search, filters=filters, aliases=aliases, below=below, wanted=limit
+            )
+            if walked is not None:
+                query = query.where(col(Article.id) == any_(_id_array(walked)))
         from_range = not searching and _few_published(session, filters)
         query = query.order_by(
             (_unindexed_id() if searching or from_range else col(Article.id)).desc()

@@ -109,14 +109,14 @@ class Search:
             return not self.tsquery_text  # only stop words: nothing to look for
         return self.fts_query is None
 
-    def _tsquery(self) -> ColumnElement[Any]:
+    def tsquery(self) -> ColumnElement[Any]:
         return cast(bindparam("search_tsq", self.tsquery_text), TSQUERY)
 
     def rank(self, vector: ColumnElement[Any] | None = None) -> ColumnElement[float]:
         """The rank of a hit; on PostgreSQL of `vector` (VECTORS.c.vector), by default of the
         article row's own column (the same value)."""
         if self.postgres:
-            tsquery = self._tsquery()
+            tsquery = self.tsquery()
             vector = vector if vector is not None else literal_column(f"article.{SEARCH_COLUMN}")
             # float8: a `real` read back as text is not exactly the value compared in the
             # cursor's WHERE clause, and pages would skip tied or near-tied hits.
@@ -127,7 +127,7 @@ class Search:
     def apply(self, query: Select[Any]) -> Select[Any]:
         """Restrict `query` (over Article) to the hits."""
         if self.postgres:
-            return query.where(literal_column(f"article.{SEARCH_COLUMN}").op("@@")(self._tsquery()))
+            return query.where(literal_column(f"article.{SEARCH_COLUMN}").op("@@")(self.tsquery()))
         return query.join(_FTS, _FTS.c.rowid == col(Article.id)).where(
             literal_column(SEARCH_TABLE).op("MATCH")(bindparam("search_q", self.fts_query))
         )

@@ -1,7 +1,9 @@
 """Relevance search on PostgreSQL ranks the newest RANK_CANDIDATES hits, gathered window by window
 of ids (services/api/queries.py `_newest_hit_ids`). With a small candidate count the windows are
 exercised on a small store: dense, sparse, phrase and old-only hits must give exactly the newest
-hits, ranked as one query over them would rank them, across cursor pages."""
+hits, ranked as one query over them would rank them, across cursor pages; also when the newest
+ids are walked first (services/api/search_walk.py) and the windows go on below the walk, and
+for newest-first pages."""
 
 from __future__ import annotations
 
@@ -84,7 +86,12 @@ def _expected(engine: Engine, q: str) -> list[int]:
         return [int(r[0]) for r in rows]
 
 
-@pytest.mark.parametrize("sized_by", ["statistics", "default window"])
+def _walk_only(span: int) -> object:
+    """A walk_span stand-in: every search walks the newest `span` ids first, then no further."""
+    return lambda share, wanted, walked=0: span if walked == 0 else None
+
+
+@pytest.mark.parametrize("sized_by", ["statistics", "default window", "walk, then windows"])
 @pytest.mark.parametrize(
     "q", ["alpha", "beta", '"gamma delta"', "alpha OR beta", "gamma -alpha", "nothingmatches"]
 )
@@ -96,8 +103,10 @@ def test_ranks_exactly_the_newest_hits_across_pages(
         monkeypatch.setattr(hit_density, "_CACHE", hit_density._Cache())  # read them afresh
         with Session(engine) as session:
             assert hit_density.lexeme_shares(session) is not None
-    else:
+    elif sized_by == "default window":
         monkeypatch.setattr(queries, "lexeme_shares", lambda session: None)
+    else:
+        monkeypatch.setattr(queries, "walk_span", _walk_only(10))
     expected = _expected(engine, q)
     seen: list[int] = []
     after: tuple[float, int] | None = None
@@ -118,3 +127,41 @@ def test_ranks_exactly_the_newest_hits_across_pages(
     assert seen == expected
     if q == "beta":  # found only once the windows reach the start of the table
         assert sorted(seen) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("walk_ids", [None, 10, 1000], ids=["sorted", "walk short", "walk"])
+@pytest.mark.parametrize("q", ["alpha", "beta", '"gamma delta"', "gamma -alpha"])
+def test_newest_first_pages_are_the_newest_hits(
+    engine: Engine, q: str, walk_ids: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # None: sorted from every hit; 10: a walk too short for the page, then the sort; 1000: the
+    # walk covers the store.
+    monkeypatch.setattr(queries, "walk_span", lambda share, wanted, walked=0: walk_ids)
+    with engine.connect() as connection:
+        expected = [
+            int(r[0])
+            for r in connection.execute(
+                text(
+                    "SELECT id FROM article WHERE search_vector @@ "
+                    "websearch_to_tsquery('english', :q) AND status <> 'retracted' "
+                    "AND source = 'windows' ORDER BY id DESC"
+                ),
+                {"q": q},
+            )
+        ]
+    seen: list[int] = []
+    after: tuple[int] | None = None
+    with Session(engine) as session:
+        while True:
+            hits = list_articles(
+                session,
+                filters=ArticleFilter(q=q, source="windows"),
+                aliases=AliasTable({}),
+                after=after,
+                limit=4,
+            )
+            seen += [h.article.id or 0 for h in hits]
+            if len(hits) < 4:
+                break
+            after = (hits[-1].article.id or 0,)
+    assert seen == expected
