@@ -16,9 +16,11 @@ extractor keeps can be judged:
   with multiplicity), the measure article-extraction benchmarks use.
 
 This set is for tuning (labelled apart from the pipeline, by a session that never ran it); the
-snippet-labelled eval/realpages/labels.json stays report-only.
+snippet-labelled eval/realpages/labels.json stays report-only, and so does
+eval/realpages/bodies_check.json, the same marks on 17 more pages (not news: the evaluation
+pages hold no unused English news page), read with `--labels bodies_check.json`.
 
-    python -m eval.realbodies [--system wirefeed|bare|both] [--worst 15]
+    python -m eval.realbodies [--system wirefeed|bare|both] [--worst 15] [--labels FILE]
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ from pathlib import Path
 from eval.realpages.check_labels import visible_lines
 from eval.realscore import RECALL_FLOOR, TRAFILATURA_DIR, normalise
 
-BODIES = Path(__file__).parent / "realpages" / "bodies.json"
+REALPAGES = Path(__file__).parent / "realpages"
+BODIES = REALPAGES / "bodies.json"
+CHECK_BODIES = REALPAGES / "bodies_check.json"  # report-only: never tuned on
 MIN_WORDS = 4
 SHINGLE = 4
 _MARKERS = re.compile(r"[\s|]+")
@@ -194,15 +198,31 @@ def _systems(names: str) -> dict[str, Callable[[BodyPage], str]]:
     return systems
 
 
-def render_section(pages: Sequence[BodyPage] | None = None) -> list[str]:
-    """The Markdown section eval/RESULTS-real.md carries for this set."""
-    pages = load_pages() if pages is None else pages
+_SECTIONS = {
+    BODIES: (
+        "whole article bodies marked by hand, eval/realpages/bodies.json (tuning set)",
+        "English news pages",
+    ),
+    CHECK_BODIES: (
+        "whole article bodies marked by hand, eval/realpages/bodies_check.json (report only,"
+        " never tuned on)",
+        "English pages that are not news (magazine how-tos, tech and personal blog posts: the"
+        " evaluation pages hold no unused English news page)",
+    ),
+}
+
+
+def render_section(path: Path = BODIES) -> list[str]:
+    """The Markdown section eval/RESULTS-real.md carries for a set of marked bodies."""
+    pages = load_pages(path)
     if not pages:
         return []
+    heading, kind = _SECTIONS[path]
     lines = [
-        "## whole article bodies marked by hand, eval/realpages/bodies.json (tuning set)",
+        f"## {heading}",
         "",
-        f"Command: `.venv/bin/python -m eval.realbodies`. {len(pages)} English news pages; every",
+        f"Command: `.venv/bin/python -m eval.realbodies --labels {path.name}`. {len(pages)}"
+        f" {kind}; every",
         "kept line of 4+ words is judged: junk = not in the marked body (lines from before the",
         "body, the headline, standfirst and byline, counted apart); line recall = share of the",
         "body's 4+ word lines kept; F1 over word 4-grams, averaged per page.",
@@ -225,10 +245,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--system", choices=("wirefeed", "bare", "both"), default="both")
     parser.add_argument("--worst", type=int, default=15, help="pages listed per system")
+    parser.add_argument("--labels", default=BODIES.name, help="a marks file in eval/realpages/")
     args = parser.parse_args(argv)
-    pages = load_pages()
+    path = REALPAGES / args.labels
+    pages = load_pages(path)
     if not pages:
-        print(f"no pages: {BODIES} missing or var/realdata not built (python -m eval.realdata)")
+        print(f"no pages: {path} missing or var/realdata not built (python -m eval.realdata)")
         return 1
     for system, run in _systems(args.system).items():
         scores = [score(page, run(page)) for page in pages]

@@ -177,9 +177,10 @@ def evaluate_real(*, write: bool, baseline_commit: str | None, cost: bool = True
         english = [p.html for p in sets["trafilatura"] if p.english]
         cost_lines = render_cost(measure_html_cost(english, _config(with_model=True)))
     text = render(scores, load_baseline(sets), seconds, cost_lines)
-    from eval.realbodies import render_section
+    from eval.realbodies import BODIES, CHECK_BODIES, render_section
 
-    text += "\n" + "\n".join(render_section())
+    for marked in (BODIES, CHECK_BODIES):
+        text += "\n" + "\n".join(render_section(marked))
     if write:
         RESULTS_PATH.write_text(text, encoding="utf-8")
     return text

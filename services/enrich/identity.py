@@ -25,11 +25,12 @@ from shared.aliases import PACKAGED_ALIASES
 from shared.settings import Settings
 
 # Bump when a change to the pipeline's code changes what it produces for the same input.
-PIPELINE_VERSION = "6"  # 2: HTML fallbacks only on short pages; 3: standfirst, known cities;
+PIPELINE_VERSION = "7"  # 2: HTML fallbacks only on short pages; 3: standfirst, known cities;
 # 4: lines shown only in page furniture blocks removed (blocks.py); 5: given name joined to its
 # surname, person evidence from the article (mention_rules.py, label_evidence.py); 6: captions,
 # pull quotes and the kept headline removed, laws not organisations, capitalised common words
-# dropped, datelines and news desks (mention_rules.py)
+# dropped, datelines and news desks (mention_rules.py); 7: bylines and datelines above the
+# lede, slide counters, the headline with a byline run on
 
 
 @dataclass(frozen=True, slots=True)

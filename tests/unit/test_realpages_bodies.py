@@ -1,28 +1,36 @@
-"""The whole-body tuning set (eval/realpages/bodies.json) stays true to its pages: every page's
-body can be found, so eval.realbodies never scores against a body it silently failed to mark."""
+"""The whole-body sets (eval/realpages/bodies.json for tuning, bodies_check.json report only)
+stay true to their pages: every page's body can be found, so eval.realbodies never scores
+against a body it silently failed to mark."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from eval.realbodies import BODIES, MIN_WORDS, load_pages
+from eval.realbodies import BODIES, CHECK_BODIES, MIN_WORDS, load_pages
 from eval.realpages.check_labels import DEFAULT_HTML_DIR, LABELS, visible_lines
 
 
-def _pages() -> list[dict[str, Any]]:
-    pages: list[dict[str, Any]] = json.loads(BODIES.read_text(encoding="utf-8"))["pages"]
+def _pages(path: Path = BODIES) -> list[dict[str, Any]]:
+    pages: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["pages"]
     return pages
+
+
+def _files(path: Path) -> set[str]:
+    return {page["file"] for page in _pages(path)}
 
 
 def test_the_tuning_pages_are_not_the_report_only_pages() -> None:
     files = [page["file"] for page in _pages()]
     assert len(files) == len(set(files)) >= 30
-    report_only = {page["file"] for page in json.loads(LABELS.read_text("utf-8"))["pages"]}
-    assert not report_only & set(files)
+    assert not _files(LABELS) & set(files)
+    check = [page["file"] for page in _pages(CHECK_BODIES)]
+    assert len(check) == len(set(check)) >= 15
+    assert not (_files(LABELS) | set(files)) & set(check)
 
 
 needs_pages = pytest.mark.skipif(
@@ -31,7 +39,9 @@ needs_pages = pytest.mark.skipif(
 
 
 @needs_pages
-@pytest.mark.parametrize("page", _pages(), ids=lambda page: str(page["file"]))
+@pytest.mark.parametrize(
+    "page", _pages() + _pages(CHECK_BODIES), ids=lambda page: str(page["file"])
+)
 def test_marks_are_whole_lines_of_the_page_in_order(page: dict[str, Any]) -> None:
     raw = (DEFAULT_HTML_DIR / page["file"]).read_bytes()
     assert hashlib.sha256(raw).hexdigest() == page["sha256"]
@@ -45,8 +55,9 @@ def test_marks_are_whole_lines_of_the_page_in_order(page: dict[str, Any]) -> Non
 
 
 @needs_pages
-def test_every_page_loads_with_a_body() -> None:
-    pages = load_pages()
-    assert len(pages) == len(_pages())
+@pytest.mark.parametrize("path", [BODIES, CHECK_BODIES], ids=lambda path: path.name)
+def test_every_page_loads_with_a_body(path: Path) -> None:
+    pages = load_pages(path)
+    assert len(pages) == len(_pages(path))
     for page in pages:
         assert any(len(line.split()) >= MIN_WORDS for line in page.body_lines), page.name

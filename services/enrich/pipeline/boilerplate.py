@@ -9,7 +9,10 @@ Two optional parts of a rule handle what one line cannot:
 - `trailing` (credit rules): a credit appended to the last sentence of a paragraph
   ("... he said. (Reporting by X)") is split off and moved to `credits`, the sentence stays.
 - `tail_lines`: the rule only applies to the last N lines of the text (author bios, tip lines:
-  the same sentence higher up is part of the story).
+  the same sentence higher up is part of the story); `head_lines` likewise to the first N
+  (bylines and datelines: the page's furniture above the lede).
+- `names_beside`: a line that is only a name, just above or below a line the rule removed, goes
+  with it ("Article by" / "Kareem Smith"; "PETER CHRISTOPHER" / "peter@paper.tt").
 - kind `inline`: the pattern is searched inside a line and only the match (its `cut` group if
   it has one) is removed: a pop-up profile card glued into a sentence.
 
@@ -34,6 +37,13 @@ _HEADLINE_MAX_CHARS = 150
 _HEADLINE_MAX_LINES = 8
 _SENTENCE_END = tuple('.!?"”’:;,)')
 _QUOTE_START = tuple("\"“‘'")
+# A line that is only a person's name, as bylines set it: two to four capitalised words.
+_BARE_NAME = re.compile(r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|da|del|al|bin)){1,3}")
+_BARE_NAME_MAX_CHARS = 40
+
+
+def _bare_name(line: str) -> bool:
+    return len(line) <= _BARE_NAME_MAX_CHARS and _BARE_NAME.fullmatch(line.strip()) is not None
 
 
 def _compile(pattern: str | None) -> re.Pattern[str] | None:
@@ -52,6 +62,8 @@ class Rule:
     list_header: re.Pattern[str] | None = None
     trailing: re.Pattern[str] | None = None
     tail_lines: int | None = None
+    head_lines: int | None = None
+    names_beside: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Rule:
@@ -68,13 +80,18 @@ class Rule:
             # Only after the end of a sentence, so a credit never cuts one in half.
             trailing=_compile(rf"(?<=[.!?\"”’])\s+(?:{trailing})\s*$" if trailing else None),
             tail_lines=data.get("tail_lines"),
+            head_lines=data.get("head_lines"),
+            names_beside=data.get("names_beside", False),
         )
 
-    def matches(self, line: str, *, lines_after: int = 0) -> bool:
-        """Whole-line match; `lines_after`: how many lines of the text follow this one."""
+    def matches(self, line: str, *, lines_before: int = 0, lines_after: int = 0) -> bool:
+        """Whole-line match; `lines_before`/`lines_after`: how many lines of the text come
+        before and after this one."""
         if self.kind == "inline":
             return False
         if self.tail_lines is not None and lines_after >= self.tail_lines:
+            return False
+        if self.head_lines is not None and lines_before >= self.head_lines:
             return False
         return len(line) <= self.max_chars and self.pattern.fullmatch(line) is not None
 
@@ -146,9 +163,9 @@ class RuleSet:
             _, _, domain = domain.partition(".")
         return self
 
-    def match(self, line: str, *, lines_after: int = 0) -> Rule | None:
+    def match(self, line: str, *, lines_before: int = 0, lines_after: int = 0) -> Rule | None:
         for rule in self.rules:
-            if rule.matches(line, lines_after=lines_after):
+            if rule.matches(line, lines_before=lines_before, lines_after=lines_after):
                 return rule
         return None
 
@@ -207,6 +224,18 @@ class _Stripper:
     def remove(self, rule: Rule, start: int, end: int) -> None:
         self.remove_as(rule.id, start, end, credit=rule.kind == "credit")
 
+    def take_name_above(self, rule: Rule, line_start: int) -> None:
+        """The line kept just before `line_start`, when it is only a name, goes under `rule`."""
+        if not self.kept:
+            return
+        pieces, end = self.kept[-1]
+        if end != line_start - 1 or len(pieces) != 1:
+            return
+        start, kept_end = pieces[0]
+        if kept_end == end and _bare_name(self.cleaned.text[start:end]):
+            self.kept.pop()
+            self.remove(rule, start, end)
+
     def remove_as(self, rule_id: str, start: int, end: int, *, credit: bool = False) -> None:
         raw_start, raw_end = self.cleaned.raw_span(start, end)
         text = self.cleaned.text[start:end]
@@ -225,6 +254,7 @@ def strip_boilerplate(
     state = _Stripper(cleaned)
     open_list: Rule | None = None  # the rule whose headline list we are inside
     listed = 0
+    name_rule: Rule | None = None  # a byline line was removed: a name just below goes too
     position = 0
     lines = cleaned.text.split("\n")
     for index, line in enumerate(lines):
@@ -238,8 +268,16 @@ def strip_boilerplate(
             listed += 1
             continue
         open_list = None
-        rule = rules.match(line, lines_after=len(lines) - 1 - index)
+        if name_rule is not None and _bare_name(line):
+            state.remove(name_rule, start, end)
+            name_rule = None
+            continue
+        name_rule = None
+        rule = rules.match(line, lines_before=index, lines_after=len(lines) - 1 - index)
         if rule is not None:
+            if rule.names_beside:
+                state.take_name_above(rule, start)
+                name_rule = rule
             state.remove(rule, start, end)
             if rule.starts_list(line):
                 open_list, listed = rule, 0

@@ -107,6 +107,9 @@ def read_metadata(tree: Any) -> Document:
 HEADLINE_RULE = "headline"
 _HEADLINE_LINES = 3  # where a kept headline can be: the text's first lines
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—-]\s+|\s*\|\s*")
+_STRAIGHT_QUOTES = str.maketrans("‘’“”", "''\"\"")
+# A byline run on after the headline: "Two candidates to contest the top post - by Kareem Smith".
+_BYLINE_AFTER = re.compile(r"\s+[|–—-]\s+by\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$")
 
 
 def _headline_keys(tree: Any, title: str | None) -> set[str]:
@@ -115,20 +118,29 @@ def _headline_keys(tree: Any, title: str | None) -> set[str]:
     candidates = [title or ""]
     candidates += _TITLE_SEPARATORS.split(title or "")[:1]
     candidates += ["".join(h1.itertext()) for h1 in islice(tree.iterfind(".//h1"), 2)]
-    return {key.casefold() for c in candidates if len(key := line_key(c)) >= 10}
+    return {_comparable(key) for c in candidates if len(key := line_key(c)) >= 10}
+
+
+def _comparable(key: str) -> str:
+    """A headline as compared: case and curly quotes aside (a title's "DLP's" is the page's
+    "DLP’s")."""
+    return key.translate(_STRAIGHT_QUOTES).casefold()
 
 
 def headline_lines(tree: Any, title: str | None, text: str) -> dict[str, str]:
     """The page's headline where the extraction kept it as the text's first line(s): it is the
     record's `title`, not a paragraph of the article (the real pages' article bodies never
-    start with it). A line ending like a sentence stays: on a page titled with its own first
-    sentence (a forum post, a short notice), that sentence is the article's."""
+    start with it), also with a byline run on after it. A line ending like a sentence stays:
+    on a page titled with its own first sentence (a forum post, a short notice), that sentence
+    is the article's."""
     keys = _headline_keys(tree, title)
     found = {}
     for line in islice((line for line in text.split("\n") if line.strip()), _HEADLINE_LINES):
         if line.rstrip().endswith("."):
             continue
-        if (key := line_key(line)).casefold() in keys:
+        key = line_key(line)
+        without_byline = line_key(_BYLINE_AFTER.sub("", line.strip()))
+        if _comparable(key) in keys or _comparable(without_byline) in keys:
             found[key] = HEADLINE_RULE
     return found
 
