@@ -160,3 +160,32 @@ def test_last_seen_backfilled_and_0016_reversible(tmp_path: Path) -> None:
         upgrade(url)
     finally:
         engine.dispose()
+
+
+def test_article_texts_are_compressed_with_lz4_where_the_server_has_it(backend: Backend) -> None:
+    engine = make_engine(backend.database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return  # SQLite stores text as it is: nothing to choose
+        with engine.connect() as connection:
+            has_lz4 = connection.execute(
+                text(
+                    "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                    "WHERE name = 'default_toast_compression'"
+                )
+            ).scalar_one()
+            methods = dict(
+                connection.execute(
+                    text(
+                        "SELECT attrelid::regclass::text || '.' || attname, attcompression "
+                        "FROM pg_attribute WHERE (attrelid = 'article'::regclass AND attname IN "
+                        "('raw', 'clean_text', 'enrichment', 'search_vector')) OR "
+                        "(attrelid = CAST(:t AS regclass) AND attname = 'vector')"
+                    ),
+                    {"t": SEARCH_VECTOR_TABLE},
+                ).all()
+            )
+        assert len(methods) == 5
+        assert set(methods.values()) == ({"l"} if has_lz4 else {""})
+    finally:
+        engine.dispose()
