@@ -298,3 +298,29 @@ def test_an_untagged_body_named_by_its_kind_is_an_organisation() -> None:
         ("Oxford Council", "ORG"),
         ("Future British Standards Coalition", "ORG"),
     }
+
+
+def test_a_known_name_joined_by_and_is_one_entity() -> None:
+    """The model tags "Trinidad" and "Tobago" apart, or only the first half."""
+    from services.enrich.pipeline.entities import RawMention
+    from services.enrich.pipeline.known_labels import joined_known_names
+    from shared.aliases import load_aliases
+
+    aliases = load_aliases()
+    text = (
+        "Banks in Trinidad and Tobago closed. Bosnia and Herzegovina voted; Smith and Jones left."
+    )
+    halves = [
+        RawMention("Trinidad", "GPE", 9, 17),
+        RawMention("Tobago", "ORG", 22, 28),
+        RawMention("Bosnia", "GPE", 37, 43),
+        RawMention("Smith", "PERSON", 67, 72),
+        RawMention("Jones", "PERSON", 77, 82),
+    ]
+    joined = joined_known_names(halves, text, aliases)
+    assert [(m.text, m.label, text[m.start : m.end]) for m in joined] == [
+        ("Trinidad and Tobago", "GPE", "Trinidad and Tobago"),
+        ("Bosnia and Herzegovina", "GPE", "Bosnia and Herzegovina"),
+        ("Smith", "PERSON", "Smith"),
+        ("Jones", "PERSON", "Jones"),
+    ]

@@ -20,7 +20,46 @@ def label_known_names(
     mentions: list[RawMention], text: str, aliases: AliasTable
 ) -> list[RawMention]:
     """The step: known names relabelled, and found where the model missed them."""
-    return untagged_known_names(apply_known_labels(mentions, aliases), text, aliases)
+    joined = joined_known_names(mentions, text, aliases)
+    return untagged_known_names(apply_known_labels(joined, aliases), text, aliases)
+
+
+# A known name that joins two names ("Trinidad and Tobago", "Bosnia and Herzegovina", "Antigua
+# & Barbuda"): the model tags each half, or only the first, and the run of capitalised words
+# below stops at the lowercase "and".
+_JOINED_TAIL = re.compile(r"\s+(?:and|&)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}")
+
+
+def joined_known_names(
+    mentions: list[RawMention], text: str, aliases: AliasTable
+) -> list[RawMention]:
+    """A mention followed by "and"/"&" and capitalised words that, together, make a known
+    name becomes that name; the mention of its second half goes."""
+    result: list[RawMention] = []
+    taken_until = -1
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.start < taken_until:
+            continue
+        tail = _JOINED_TAIL.match(text, m.end)
+        joined = _longest_known(text, m, tail, aliases) if tail else None
+        if joined is not None:
+            taken_until = joined.end
+            m = joined
+        result.append(m)
+    return result
+
+
+def _longest_known(
+    text: str, mention: RawMention, tail: re.Match[str], aliases: AliasTable
+) -> RawMention | None:
+    """The longest known name from the mention through one or more of the tail's words."""
+    ends = [tail.start() + word.end() for word in re.finditer(r"\S+", tail.group(0))]
+    for stop in reversed(ends[1:]):  # past "and", at least one word
+        surface = text[mention.start : stop].rstrip(".'’")
+        known = aliases.lookup(surface)
+        if known is not None and known.label is not None:
+            return RawMention(surface, known.label, mention.start, mention.start + len(surface))
+    return None
 
 
 def apply_known_labels(mentions: list[RawMention], aliases: AliasTable) -> list[RawMention]:
