@@ -30,7 +30,8 @@ PIPELINE_VERSION = "7"  # 2: HTML fallbacks only on short pages; 3: standfirst, 
 # surname, person evidence from the article (mention_rules.py, label_evidence.py); 6: captions,
 # pull quotes and the kept headline removed, laws not organisations, capitalised common words
 # dropped, datelines and news desks (mention_rules.py); 7: bylines and datelines above the
-# lede, slide counters, the headline with a byline run on; known names joined by "and"
+# lede, slide counters, the headline with a byline run on; known names joined by "and",
+# names after titles only people bear
 
 
 @dataclass(frozen=True, slots=True)

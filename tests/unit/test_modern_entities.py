@@ -280,6 +280,22 @@ def test_an_organisation_running_on_into_a_full_name_is_split() -> None:
     assert labels(groups) == {("Bank of England Tim Smith Fund", "ORG")}
 
 
+def test_a_name_after_a_title_only_people_bear_is_a_person() -> None:
+    # "Cowie" is no given name the pipeline knows; "Detective" says who it is.
+    text = "Detective Cowie Massy led the inquiry, Supt Peters said. General Motors cut jobs."
+    groups = resolved(
+        text,
+        ("Detective Cowie Massy", "ORG"),
+        ("Supt Peters", "PERSON"),
+        ("General Motors", "ORG"),
+    )
+    assert labels(groups) == {
+        ("Cowie Massy", "PERSON"),
+        ("Peters", "PERSON"),
+        ("General Motors", "ORG"),
+    }
+
+
 def test_the_government_is_a_role_not_a_name() -> None:
     text = "The Government said the Cabinet would meet. Government House stays open."
     groups = resolved(text, ("Government", "ORG"), ("Cabinet", "ORG"), ("Government House", "ORG"))

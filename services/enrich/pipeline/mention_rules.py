@@ -47,7 +47,8 @@ _TITLE_WORDS = (
     "Superintendent|Commissioner|Director|Chairman|Chairwoman|Chair|CEO|Coach|Manager|General|Gen|"
     "Lt|Col|Capt|Admiral|Sheikh|King|Queen|Prince|Princess|Pope|Cardinal|Archbishop|Bishop|Rev|"
     "Reverend|Dr|Prof|Professor|Mr|Mrs|Ms|Mx|Sir|Dame|Lord|Lady|Emir|Sultan|Ayatollah|Detective|"
-    "Sergeant|Sgt|Inspector|Councillor|Councilman|Councilwoman|Assemblyman|Assemblywoman|"
+    "Sergeant|Sgt|Inspector|Supt|Det|Constable|Corporal|Cpl|Councillor|Councilman|Councilwoman|"
+    "Assemblyman|Assemblywoman|"
     "Ambassador|Spokesman|Spokeswoman|Spokesperson|Officer|Chief|Speaker|Attorney General"
 )
 _TITLE_QUALIFIERS = (
@@ -55,6 +56,12 @@ _TITLE_QUALIFIERS = (
     "Health|Economy|Energy|Justice|Home|State|Lieutenant|Grand|Supreme|Senior|Junior|Head"
 )
 _LEADING_TITLE = re.compile(rf"^(?:(?:{_TITLE_QUALIFIERS})\s+)*(?:{_TITLE_WORDS})\.?\s+(?=\S)")
+# Titles only a person bears (not "General", as in General Motors): a name after one is a
+# person's even when the given name is not one the pipeline knows ("Detective Cowie Massy").
+_PERSONAL_TITLE = re.compile(
+    r"^(?:Mr|Mrs|Ms|Mx|Dr|Detective|Det|Superintendent|Supt|Sergeant|Sgt|Inspector|Constable|"
+    r"Corporal|Cpl)\.?\s"
+)
 _INNER_TITLE = re.compile(
     rf"\s(?:(?:{_TITLE_QUALIFIERS})\s+)*(?:{_TITLE_WORDS})\.?\s+(?=[A-Z][a-z])"
 )
@@ -240,7 +247,9 @@ def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
         return _shifted(m, m.text, m.start, "FAC")
     if m.label != "PERSON":
         untitled = strip_title(m)
-        if _looks_like_full_name(untitled.text.split(), given_names):
+        words = untitled.text.split()
+        known_given = given_names if not _PERSONAL_TITLE.match(m.text) else frozenset(words[:1])
+        if _looks_like_full_name(words, known_given):
             return _shifted(untitled, untitled.text, untitled.start, "PERSON")
         return m
     m = strip_title(m)
