@@ -238,9 +238,19 @@ def test_a_known_city_the_model_calls_an_organisation_is_a_city_once_placed() ->
             id="a law is not an organisation",
         ),
         pytest.param(
-            "Police closed Wellington Road and Clarkia Drive after the crash in Arima.",
-            [("Wellington Road", "GPE"), ("Clarkia Drive", "PERSON"), ("Arima", "GPE")],
-            {("Wellington Road", "FAC"), ("Clarkia Drive", "FAC"), ("Arima", "GPE")},
+            "Police closed Wellington Road, Joe Farrington Road and Clarkia Drive in Arima.",
+            [
+                ("Wellington Road", "GPE"),
+                ("Joe Farrington Road", "ORG"),
+                ("Clarkia Drive", "PERSON"),
+                ("Arima", "GPE"),
+            ],
+            {
+                ("Wellington Road", "FAC"),
+                ("Joe Farrington Road", "FAC"),
+                ("Clarkia Drive", "FAC"),
+                ("Arima", "GPE"),
+            },
             id="a street is a facility",
         ),
         pytest.param(

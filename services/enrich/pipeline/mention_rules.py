@@ -72,7 +72,8 @@ _NAME_PARTICLES = frozenset(
         "das", "du", "la", "le", "y", "e", "zu", "ter",
     ]
 )  # fmt: skip
-# A street is a facility, not a place the model may call a city ("Wellington Road" GPE).
+# A street is a facility, not a place the model may call a city ("Wellington Road" GPE), nor an
+# organisation or a person named after one ("Joe Farrington Road" ORG).
 _STREET_HEADS = frozenset(
     ["Street", "Road", "Avenue", "Drive", "Boulevard", "Highway", "Crescent", "Terrace"]
 )
@@ -243,7 +244,7 @@ def relabel(m: RawMention, given_names: frozenset[str]) -> RawMention:
     last_word = m.text.split()[-1] if " " in m.text else None
     if last_word in _LAW_HEADS and m.label != "LAW":
         return _shifted(m, m.text, m.start, "LAW")
-    if last_word in _STREET_HEADS and m.label in ("GPE", "LOC"):
+    if last_word in _STREET_HEADS and m.label in ("GPE", "LOC", "ORG", "PERSON"):
         return _shifted(m, m.text, m.start, "FAC")
     if m.label != "PERSON":
         untitled = strip_title(m)
